@@ -1,0 +1,40 @@
+# `make demo` and `make test` are the whole setup on a fresh clone: each creates .venv when missing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LINTED := bot handlers scheduler storage tests benchmarks
+
+.PHONY: venv test lint demo tour bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PhuanKru needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
+
+# pytest exits 5 when it collected no test: that is a broken suite, not a pass.
+test: lint
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest ran NO tests - failing loudly" >&2; exit 1; fi; \
+	exit $$rc
+
+demo: $(STAMP)
+	$(VENV)/bin/phuankru demo
+
+tour: $(STAMP)
+	$(VENV)/bin/phuankru demo --tour
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,56 @@
+"""The aiohttp application: health, metrics, and (from the channel adapters) the webhooks.
+
+Shared objects live under typed `web.AppKey`s; everything opened at start is closed in `cleanup_ctx`,
+so SIGTERM stops accepting requests, lets in-flight ones finish and then closes the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot import metrics
+from bot.config import Settings
+from bot.logs import get_logger
+from scheduler.clock import Clock
+from storage.db import Database
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+CLOCK = web.AppKey("clock", Clock)
+
+log = get_logger("phuankru.app")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        await request.app[DATABASE].ping()
+    except Exception as exc:  # any failure to reach the database means "not healthy"
+        log.warning("health.database_unreachable", error=type(exc).__name__, detail=str(exc)[:200])
+        metrics.HEALTH_CHECKS.labels("unavailable").inc()
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    metrics.HEALTH_CHECKS.labels("ok").inc()
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def metrics_endpoint(_request: web.Request) -> web.Response:
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
+
+
+def create_app(settings: Settings, db: Database, clock: Clock) -> web.Application:
+    app = web.Application(client_max_size=1024**2)  # platform webhooks are far below 1 MB
+    app[SETTINGS] = settings
+    app[DATABASE] = db
+    app[CLOCK] = clock
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    app.cleanup_ctx.append(_database_lifetime)
+    return app
+
+
+async def _database_lifetime(app: web.Application) -> AsyncIterator[None]:
+    log.info("database.open", backend=app[DATABASE].backend)
+    yield
+    await app[DATABASE].dispose()
+    log.info("database.closed")

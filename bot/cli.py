@@ -1,0 +1,333 @@
+"""The `phuankru` command line. Every command of DESIGN.md is here; each does its work through
+`handlers/` and `storage/`, and a wrong argument or setting ends with one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+from handlers.roles import RoleError, grant_role
+from scheduler.clock import SystemClock
+from storage import contacts as contacts_repo
+from storage.contacts import ContactRefError
+from storage.db import Database
+from storage.migrate import SchemaBehind, current_revision, head_revision, upgrade
+
+T = TypeVar("T")
+
+DEMO_DATABASE = "sqlite+aiosqlite:///./phuankru-demo.db"
+EXIT_USAGE = 2
+EXIT_NOT_AVAILABLE = 3
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"phuankru: {message}", err=True)
+    sys.exit(code)
+
+
+def not_yet(command: str) -> NoReturn:
+    fail(f"`{command}` is not yet available in this version of PhuanKru", EXIT_NOT_AVAILABLE)
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+class PhuanKruGroup(click.Group):
+    """Turns the errors a person can cause (settings, schema, arguments) into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_USAGE)
+        except SchemaBehind as exc:
+            fail(str(exc))
+        except (ContactRefError, RoleError) as exc:
+            fail(str(exc), EXIT_USAGE)
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    settings = load_settings(**overrides)
+    configure_logging(settings.secret_values())
+    return settings
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except OSError as exc:
+        fail(f"cannot reach the database at {settings.database_url_safe}: {exc}")
+
+
+@click.group(cls=PhuanKruGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="phuankru")
+def cli() -> None:
+    """PhuanKru (เพื่อนครู): announcements, satisfaction surveys and process-step reminders
+    for a Thai school district office, on LINE and Telegram."""
+
+
+# --- serve and demo -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Run the web server: webhooks, /healthz, /metrics, the scheduler and the delivery worker."""
+    from bot.server import StartupError, run_server
+
+    settings = settings_from_env()
+    try:
+        run_server(settings, host=host, port=port)
+    except StartupError as exc:
+        fail(str(exc))
+
+
+@cli.command()
+@click.option("--tour", is_flag=True, help="A scripted walk-through of the three jobs, without a browser.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+def demo(tour: bool, host: str, port: int) -> None:
+    """Run the whole product offline on ./phuankru-demo.db, no tokens needed."""
+    from bot.server import run_server
+
+    if tour:
+        not_yet("demo --tour")
+    settings = settings_from_env(database_url=DEMO_DATABASE)
+    before, after = with_database(settings, upgrade)
+    if before != after:
+        click.echo(f"Demo database ./phuankru-demo.db migrated to {after}.")
+    click.echo(f"PhuanKru demo: open http://{host}:{port}/healthz  (Ctrl+C stops)")
+    run_server(settings, host=host, port=port)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database schema: migrations."""
+
+
+@db.command("upgrade")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def db_upgrade(as_json: bool) -> None:
+    """Apply the Alembic migrations up to the newest; running it again changes nothing."""
+    settings = settings_from_env()
+    before, after = with_database(settings, upgrade)
+    if as_json:
+        emit_json({"before": before, "after": after, "changed": before != after})
+    elif before == after:
+        click.echo(f"Database already up to date (revision {after}).")
+    else:
+        click.echo(f"Database upgraded from {before or 'empty'} to {after}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and the one this version needs."""
+    settings = settings_from_env()
+    current = with_database(settings, current_revision)
+    click.echo(f"database: {current or 'empty'}  needed: {head_revision()}")
+
+
+# --- contacts and staff -------------------------------------------------------------------------
+
+
+@cli.group()
+def contacts() -> None:
+    """Registered contacts and groups."""
+
+
+@contacts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--role", type=click.Choice(["teacher", "staff", "officer", "admin"]), help="Only this role.")
+@click.option("--tag", help="Only contacts with this tag.")
+def contacts_list(as_json: bool, role: str | None, tag: str | None) -> None:
+    """List contacts (phone numbers are masked)."""
+    settings = settings_from_env()
+
+    async def work(db: Database) -> list[dict[str, Any]]:
+        async with db.sessions() as session:
+            rows = await contacts_repo.list_contacts(session, role=role, tag=tag)
+            return [
+                {
+                    "id": c.id,
+                    "channel": c.channel,
+                    "user_id": c.platform_user_id,
+                    "name": c.display_name,
+                    "role": c.role,
+                    "language": c.language,
+                    "tags": [t.tag for t in c.tags],
+                    "reachable": c.reachable,
+                    "consent": c.consent_at is not None,
+                }
+                for c in rows
+            ]
+
+    rows = with_database(settings, work)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No contacts yet.")
+        return
+    for r in rows:
+        state = "" if r["reachable"] else "  (unreachable)"
+        tags = f"  [{', '.join(r['tags'])}]" if r["tags"] else ""
+        click.echo(f"{r['id']:>6}  {r['channel']}:{r['user_id']}  {r['name'] or '-'}  {r['role']}{tags}{state}")
+
+
+@cli.group()
+def staff() -> None:
+    """Office staff, officers and admins."""
+
+
+@staff.command("add")
+@click.argument("contact")
+@click.option("--role", required=True, type=click.Choice(["staff", "officer", "admin", "teacher"]))
+@click.option("--json", "as_json", is_flag=True, help="Print the contact as one JSON object.")
+def staff_add(contact: str, role: str, as_json: bool) -> None:
+    """Grant ROLE to CONTACT (line:USERID, telegram:USERID or a contact id)."""
+    settings = settings_from_env()
+
+    async def work(db: Database) -> dict[str, Any]:
+        async with db.sessions() as session, session.begin():
+            grant = await grant_role(session, SystemClock(), contact_ref=contact, role=role, actor="cli")
+            c = grant.contact
+            return {
+                "id": c.id,
+                "channel": c.channel,
+                "user_id": c.platform_user_id,
+                "role": c.role,
+                "previous_role": grant.previous_role,
+            }
+
+    result = with_database(settings, work)
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"{result['channel']}:{result['user_id']} (contact {result['id']}) is now {result['role']}.")
+
+
+# --- commands whose features arrive in later versions -------------------------------------------
+# Listed with their full options so that `--help` documents the whole contract of DESIGN.md.
+
+AUDIENCE_HELP = "all, role:R, tag:T, school:S, group:ID or channel:line|telegram; repeat for a union."
+
+
+@cli.group()
+def broadcast() -> None:
+    """Announcements to audiences and the office's channels."""
+
+
+@broadcast.command("send")
+@click.option("--audience", "audiences", multiple=True, required=True, help=AUDIENCE_HELP)
+@click.option("--text", help="The announcement text.")
+@click.option("--text-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the text from a file.")
+@click.option("--image", help="An image file or https URL.")
+@click.option("--at", "at", help="Send at this ISO date-time (Asia/Bangkok if no offset).")
+@click.option("--wait", is_flag=True, help="Wait until delivered, with progress; non-zero exit on failures.")
+@click.option("--json", "as_json", is_flag=True)
+def broadcast_send(**_: Any) -> None:
+    """Queue an announcement."""
+    not_yet("broadcast send")
+
+
+@broadcast.command("status")
+@click.argument("broadcast_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def broadcast_status(**_: Any) -> None:
+    """Per-recipient delivery: sent, failed, blocked, pending."""
+    not_yet("broadcast status")
+
+
+@cli.group()
+def survey() -> None:
+    """Satisfaction surveys in chat."""
+
+
+@survey.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def survey_import(**_: Any) -> None:
+    """Import a survey definition (YAML)."""
+    not_yet("survey import")
+
+
+@survey.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def survey_list(**_: Any) -> None:
+    """List survey definitions."""
+    not_yet("survey list")
+
+
+@survey.command("send")
+@click.argument("key")
+@click.option("--audience", "audiences", multiple=True, required=True, help=AUDIENCE_HELP)
+@click.option("--closes-at", help="Close the campaign at this ISO date-time.")
+@click.option("--json", "as_json", is_flag=True)
+def survey_send(**_: Any) -> None:
+    """Open a survey campaign for an audience."""
+    not_yet("survey send")
+
+
+@survey.command("results")
+@click.argument("campaign", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "png"]), default="table")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+def survey_results(**_: Any) -> None:
+    """n, mean, S.D., % per option and the Thai interpretation."""
+    not_yet("survey results")
+
+
+@cli.group()
+def process() -> None:
+    """The manual's work processes and their step reminders."""
+
+
+@process.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def process_list(**_: Any) -> None:
+    """List process templates."""
+    not_yet("process list")
+
+
+@process.command("start")
+@click.argument("key")
+@click.option("--officer", required=True, help="line:USERID, telegram:USERID or a contact id.")
+@click.option("--start", "start_date", help="First day (ISO date).")
+@click.option("--end", "end_date", help="Last day (ISO date).")
+@click.option("--step-due", multiple=True, help="N=ISO: the due date of step N.")
+@click.option("--json", "as_json", is_flag=True)
+def process_start(**_: Any) -> None:
+    """Start a process with reminders for its officer."""
+    not_yet("process start")
+
+
+@process.command("status")
+@click.argument("process_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def process_status(**_: Any) -> None:
+    """Progress of a running process: steps done, due, late."""
+    not_yet("process status")
+
+
+def main() -> None:
+    cli(prog_name="phuankru")

@@ -1,0 +1,100 @@
+"""Shared fixtures: every storage and flow test runs on SQLite and on a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scheduler.clock import FakeClock
+from storage.db import Database
+from storage.migrate import upgrade
+from tests.pg import PostgresCluster, find_pg_bindir
+
+REQUIRE_PG = os.environ.get("PHUANKRU_REQUIRE_PG") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+# --- no network: a test that tries to leave this machine fails -----------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address: Any) -> None:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return
+        try:
+            if ipaddress.ip_address(host.split("%")[0]).is_loopback:
+                return
+        except ValueError:
+            pass
+        raise RuntimeError(f"test tried to reach {host}: tests must only talk to local fakes")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+
+def start_pg_cluster() -> PostgresCluster:
+    """A new cluster, or a skip (a failure under PHUANKRU_REQUIRE_PG=1) when PostgreSQL is not installed."""
+    bindir = find_pg_bindir()
+    if bindir is None:
+        reason = "PostgreSQL server binaries not found (install Debian's postgresql or set PHUANKRU_PG_BIN)"
+        if REQUIRE_PG:
+            pytest.fail(f"PHUANKRU_REQUIRE_PG=1 but {reason}")
+        pytest.skip(reason)
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    cluster = start_pg_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/phuankru-test.db"
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    return cluster.url(cluster.create_database())
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    database = Database(database_url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
