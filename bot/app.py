@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot import metrics
+from bot import metrics, webhooks
 from bot.config import Settings
 from bot.logs import get_logger
+from bot.services import Services, build_services
 from scheduler.clock import Clock
 from storage.db import Database
 
@@ -38,14 +39,33 @@ async def metrics_endpoint(_request: web.Request) -> web.Response:
     return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
 
 
-def create_app(settings: Settings, db: Database, clock: Clock) -> web.Application:
-    app = web.Application(client_max_size=1024**2)  # platform webhooks are far below 1 MB
+def create_app(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    *,
+    services: Services | None = None,
+    background: bool = True,
+) -> web.Application:
+    """The web application. `background=False` leaves processing and delivery to the caller (tests, tour)."""
+    # Platform webhooks are far below 1 MB; anything larger is answered 413 before it is read.
+    app = web.Application(client_max_size=1024**2, middlewares=[webhooks.never_5xx])
     app[SETTINGS] = settings
     app[DATABASE] = db
     app[CLOCK] = clock
+    app[webhooks.SERVICES] = services or build_services(settings, db, clock)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
-    app.cleanup_ctx.append(_database_lifetime)
+    webhooks.add_routes(app)
+    app.cleanup_ctx.append(_database_lifetime)  # first in, last out: the database outlives the services
+
+    async def services_lifetime(app: web.Application) -> AsyncIterator[None]:
+        running = app[webhooks.SERVICES]
+        await running.start(background=background)
+        yield
+        await running.close()
+
+    app.cleanup_ctx.append(services_lifetime)
     return app
 
 

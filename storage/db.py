@@ -42,6 +42,10 @@ def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     )
 
 
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 class Database:
     """One engine and its session factory for the whole process."""
 

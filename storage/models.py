@@ -160,6 +160,8 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))
     target_kind: Mapped[str] = mapped_column(String(16))  # user, group, room, channel, followers
     target: Mapped[str] = mapped_column(String(128))  # the platform's user/chat id
+    # For target_kind "multicast": the LINE user ids of one multicast call (at most 500).
+    recipients: Mapped[list[str] | None] = mapped_column(JsonType)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="SET NULL"))
     payload: Mapped[dict[str, Any]]
@@ -169,6 +171,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    # Set when a claim finds this row still "sending" with its lease run out: the worker that had it
+    # stopped mid-attempt, so the platform may or may not have received it.
+    interrupted_at: Mapped[datetime | None]
     # Sent as LINE's X-Line-Retry-Key, so a resend after a crash is not delivered twice.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     error: Mapped[str | None] = mapped_column(Text)

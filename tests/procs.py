@@ -68,12 +68,42 @@ class ServeProcess:
             time.sleep(0.1)  # polling a real process that starts up; no clock is involved here
         raise AssertionError(f"serve did not become healthy:\n{self.output()}")
 
+    async def wait_ready_async(self, timeout: float = 30) -> None:
+        """As `wait_ready`, without blocking the event loop (fake APIs in this process must keep answering)."""
+        import asyncio
+
+        import aiohttp
+
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"serve exited with {self.proc.returncode}:\n{self.output()}")
+                try:
+                    async with session.get(f"{self.url}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"serve did not become healthy:\n{self.output()}")
+
+    async def terminate_async(self, timeout: float = 30) -> int:
+        import asyncio
+
+        self.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return self.proc.wait(timeout=1)
+
     def terminate(self, timeout: float = 30) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=timeout)
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def close(self) -> None:

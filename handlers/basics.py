@@ -1,0 +1,32 @@
+"""The commands everyone has, and the polite answers to anything not understood."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.model import Event, EventKind, OutMessage
+from handlers.router import Router
+from handlers.texts import t
+
+router = Router("basics")
+
+
+@router.command("start")
+async def start(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("welcome", ctx.lang))]
+
+
+@router.command("help")
+async def help_(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("help", ctx.lang))]
+
+
+@router.on(EventKind.TEXT)
+async def free_text(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("not_understood", ctx.lang))]
+
+
+@router.on(EventKind.MEDIA)
+async def media(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("media_not_needed", ctx.lang))]
