@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.logs import get_logger
 from bot.services import Services, build_services
 from scheduler.clock import Clock
+from storage import outbox
 from storage.db import Database
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -35,7 +36,14 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-async def metrics_endpoint(_request: web.Request) -> web.Response:
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    # The queue depth is read at scrape time: one cheap count, always current, shared by all replicas.
+    try:
+        async with request.app[DATABASE].sessions() as session:
+            counts = await outbox.count_by_state(session)
+        metrics.OUTBOX_DEPTH.set(counts.get("pending", 0) + counts.get("sending", 0))
+    except Exception:
+        log.warning("metrics.depth_unavailable")
     return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
 
 
