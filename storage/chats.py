@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Chat
+from storage.contacts import normalise_tag
+from storage.models import Chat, ChatTag
 
 
 async def find(session: AsyncSession, channel: str, platform_chat_id: str) -> Chat | None:
@@ -45,3 +46,22 @@ async def list_chats(session: AsyncSession, *, active_only: bool = False) -> Seq
     if active_only:
         query = query.where(Chat.active.is_(True))
     return (await session.execute(query)).scalars().all()
+
+
+async def find_by_ref(session: AsyncSession, ref: str) -> Chat | None:
+    """A chat by our id or by the platform's chat id."""
+    ref = ref.strip()
+    if ref.isdigit():
+        chat = await session.get(Chat, int(ref))
+        if chat is not None:
+            return chat
+    result = await session.execute(select(Chat).where(Chat.platform_chat_id == ref))
+    return result.scalars().first()
+
+
+def add_tag(chat: Chat, tag: str) -> bool:
+    tag = normalise_tag(tag)
+    if any(t.tag == tag for t in chat.tags):
+        return False
+    chat.tags.append(ChatTag(tag=tag))
+    return True

@@ -70,3 +70,35 @@ async def list_contacts(session: AsyncSession, *, role: str | None = None, tag: 
     if tag:
         query = query.where(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag == tag)))
     return (await session.execute(query)).scalars().all()
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags are short and case-insensitive: 'Science Teachers' and 'science-teachers' are one tag."""
+    cleaned = "-".join(tag.strip().lower().split())
+    if not cleaned or len(cleaned) > 64 or ":" in cleaned or "," in cleaned:
+        raise ValueError(f"a tag is 1-64 characters without ':' or ',': {tag!r}")
+    return cleaned
+
+
+def add_tag(contact: Contact, tag: str) -> bool:
+    """Tag the contact (already loaded with its tags); False when it had the tag."""
+    tag = normalise_tag(tag)
+    if any(t.tag == tag for t in contact.tags):
+        return False
+    contact.tags.append(ContactTag(tag=tag))
+    return True
+
+
+def remove_tag(contact: Contact, tag: str) -> bool:
+    tag = normalise_tag(tag)
+    before = len(contact.tags)
+    contact.tags[:] = [t for t in contact.tags if t.tag != tag]
+    return len(contact.tags) != before
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """08x-xxx-1234: enough to recognise one's own number, not enough to call it."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"{digits[:3]}-xxx-{digits[-4:]}" if len(digits) >= 7 else "xxx"

@@ -84,6 +84,13 @@ class Contact(Base):
     # A school typed by the person that is not in the office's list; flagged for staff.
     school_name_unlisted: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(32))
+    # What the person said they are at registration: teacher, director, personnel, other. `role` is what
+    # they may do in PhuanKru; the two differ (a staff member of the office registers as personnel).
+    position: Mapped[str | None] = mapped_column(String(32))
+    registered_at: Mapped[datetime | None]
+    # The same person on LINE and Telegram (linked with /link) share a person id: they count once.
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    last_seen_at: Mapped[datetime | None]
     consent_at: Mapped[datetime | None]
     consent_notice_version: Mapped[str | None] = mapped_column(String(32))
     reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -96,6 +103,30 @@ class Contact(Base):
     tags: Mapped[list[ContactTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ContactTag.tag"
     )
+
+
+class Conversation(Base):
+    """Where a person is in a multi-step conversation (registration, a survey...), written at every step."""
+
+    __tablename__ = "conversations"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code that links a person's LINE and Telegram contacts (/link)."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ContactTag(Base):
