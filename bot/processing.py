@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot import metrics
 from handlers import dispatch
+from handlers.context import HandlerConfig
 from handlers.model import Event, EventKind, OutMessage, Target
 from handlers.texts import t
 from scheduler.clock import Clock
@@ -41,7 +42,9 @@ class EventProcessor:
         on_outbox: Callable[[], None] = lambda: None,
         acknowledge: Callable[[Event], Awaitable[None]] | None = None,
         concurrency: int = 4,
+        config: HandlerConfig | None = None,
     ) -> None:
+        self.config = config or HandlerConfig()
         self.db = db
         self.clock = clock
         self.translators = dict(translators)
@@ -137,7 +140,7 @@ class EventProcessor:
             async with self.db.sessions() as session, session.begin():
                 if await inbound.lock_unprocessed(session, event_id) is None:
                     return False  # another replica has it, or had it
-                ctx = await dispatch.handle(session, self.clock, event)
+                ctx = await dispatch.handle(session, self.clock, event, self.config)
                 contact_id = ctx.contact.id if ctx.contact is not None else None
                 now = self.clock.now()
                 if ctx.replies and event.chat.id:

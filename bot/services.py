@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.ingest import InboundWriter
 from bot.polling import poll_telegram
 from bot.processing import EventProcessor, Translator
+from handlers.context import HandlerConfig
 from handlers.model import Channel, Event
 from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
@@ -145,7 +146,10 @@ def build_services(
         on_outcome=lambda channel, outcome: metrics.OUTBOX_RESULTS.labels(channel, outcome).inc(),
         **(worker_options or {}),  # type: ignore[arg-type]
     )
-    processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge)
+    config = HandlerConfig(
+        admins=frozenset((a.channel, a.user_id) for a in settings.admins), timezone=settings.phuankru_timezone
+    )
+    processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config)
     return Services(
         settings=settings,
         db=db,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from handlers.context import Context
 from handlers.model import Event, EventKind, OutMessage
+from handlers.registration import first_contact
 from handlers.router import Router
 from handlers.texts import t
 
@@ -14,7 +15,15 @@ router = Router("basics")
 
 @router.command("start")
 async def start(event: Event, ctx: Context) -> Sequence[OutMessage]:
-    return [OutMessage(text=t("welcome", ctx.lang))]
+    return await first_contact(ctx)
+
+
+@router.command("cancel")
+async def cancel(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if ctx.state is None:
+        return [ctx.say("help")]
+    await ctx.end_state()
+    return [ctx.say("reg_cancelled")]
 
 
 @router.command("help")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from handlers.context import Context
 from handlers.model import ChatKind, Event, EventKind, OutMessage
+from handlers.registration import first_contact
 from handlers.router import Router
 from handlers.texts import t
 from storage import chats
@@ -18,10 +19,12 @@ async def followed(event: Event, ctx: Context) -> Sequence[OutMessage]:
     contact = ctx.contact
     if contact is None:
         return []
-    returning = not contact.reachable or contact.blocked_at is not None
+    returning = not ctx.contact_created and (not contact.reachable or contact.blocked_at is not None)
     contact.reachable, contact.blocked_at, contact.updated_at = True, None, ctx.clock.now()
-    # A person who comes back is known already: no second welcome, no second registration.
-    return [OutMessage(text=t("welcome_back" if returning else "welcome", ctx.lang))]
+    if returning:
+        # A person who comes back is known already: no second welcome, no second registration.
+        return [OutMessage(text=t("welcome_back", ctx.lang))]
+    return await first_contact(ctx)
 
 
 @router.on(EventKind.UNFOLLOW)

@@ -158,18 +158,42 @@ class DeliveryWorker:
             # (never on LINE, whose retry key turns the resend into a 409).
             log.warning("delivery.resending_interrupted", rows=len(interrupted), first_row=interrupted[0])
         semaphore = asyncio.Semaphore(self.concurrency)
+        # Messages to one chat go one after another, in the order they were queued; chats go in parallel.
+        conversations: dict[tuple[Channel, str], list[Claimed]] = {}
+        for item in items:
+            conversations.setdefault((item.channel, item.target or str(item.id)), []).append(item)
 
-        async def one(item: Claimed) -> None:
-            async with semaphore:
-                await self._deliver(item)
+        async def in_order(queue: list[Claimed]) -> None:
+            for position, item in enumerate(queue):
+                async with semaphore:
+                    result = await self._deliver(item)
+                if result.status is SendStatus.RETRY:
+                    # Later messages to the same chat wait for this one rather than overtake it.
+                    self._hold_back(queue[position + 1 :], result)
+                    return
 
         try:
-            await asyncio.gather(*(one(item) for item in items))
+            await asyncio.gather(*(in_order(queue) for queue in conversations.values()))
         finally:
             await self.flush()
         return len(items)
 
-    async def _deliver(self, item: Claimed) -> None:
+    def _hold_back(self, items: list[Claimed], blocking: SendResult) -> None:
+        wait = blocking.retry_after_s or self.policy.base_s
+        at = self.clock.now() + timedelta(seconds=wait)
+        for item in items:
+            self._pending.append(
+                Outcome(
+                    item.id,
+                    OutboxState.PENDING,
+                    self.clock.now(),
+                    next_attempt_at=at,
+                    error="waiting for an earlier message to the same chat",
+                    not_attempted=True,
+                )
+            )
+
+    async def _deliver(self, item: Claimed) -> SendResult:
         sender = self.senders[item.channel]
         if item.interrupted:
             # The worker that had this row stopped mid-call: the platform may already have it.
@@ -191,6 +215,7 @@ class DeliveryWorker:
         self._pending.append(self._outcome(item, result))
         if len(self._pending) >= self.flush_every:
             await self.flush()
+        return result
 
     def _count(self, channel: str, outcome: str) -> None:
         self.stats.by_outcome[(channel, outcome)] += 1

@@ -216,6 +216,7 @@ class Outcome:
     platform_message_id: str | None = None
     error: str | None = None
     contact_id: int | None = None
+    not_attempted: bool = False  # held back behind an earlier message: the claim's attempt is given back
 
 
 async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome]) -> int:
@@ -237,6 +238,7 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
             sent_at=bindparam("sent_at", type_=table.c.sent_at.type),
             platform_message_id=bindparam("message_id"),
             error=bindparam("error_text"),
+            attempts=table.c.attempts - bindparam("given_back"),
             lease_owner=None,
             lease_until=None,
         )
@@ -249,6 +251,7 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
             "sent_at": o.at if o.state is OutboxState.SENT else None,
             "message_id": o.platform_message_id,
             "error_text": o.error,
+            "given_back": 1 if o.not_attempted else 0,
         }
         for o in outcomes
     ]

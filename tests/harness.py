@@ -23,6 +23,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, load_settings
 from bot.services import Services, build_services
 from scheduler.clock import FakeClock
+from handlers.office import PRIVACY_NOTICE_VERSION
+from storage import contacts
 from storage.db import Database
 from storage.models import InboundEvent, OutboxMessage
 from tests.fakes import FakeLineApi, FakeTelegramApi, line_signature
@@ -82,6 +84,10 @@ class Harness:
         async with self.db.sessions() as session:
             return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
 
+    async def known_person(self, channel: str, user_id: str, **fields: Any) -> int:
+        """A contact who has already met the bot and consented, so a test sees only the reply it is about."""
+        return await known_person(self.db, self.clock, channel, user_id, **fields)
+
     async def stored_events(self) -> int:
         return await self.count(InboundEvent)
 
@@ -90,6 +96,15 @@ class Harness:
             return list(
                 (await session.execute(select(OutboxMessage).where(*where).order_by(OutboxMessage.id))).scalars()
             )
+
+
+async def known_person(db: Database, clock: FakeClock, channel: str, user_id: str, **fields: Any) -> int:
+    async with db.sessions() as session, session.begin():
+        contact, _ = await contacts.get_or_create(session, channel, user_id, now=clock.now())
+        contact.consent_at, contact.consent_notice_version = clock.now(), PRIVACY_NOTICE_VERSION
+        for name, value in fields.items():
+            setattr(contact, name, value)
+        return contact.id
 
 
 def settings_for(db: Database, line: FakeLineApi, telegram: FakeTelegramApi, **extra: Any) -> Settings:

@@ -11,6 +11,7 @@ from handlers.model import Button, OutMessage
 from handlers.texts import t
 from scheduler.clock import FakeClock
 from storage.db import Database
+from tests.harness import known_person
 
 
 async def test_console_conversation_goes_through_the_outbox(db: Database) -> None:
@@ -18,6 +19,7 @@ async def test_console_conversation_goes_through_the_outbox(db: Database) -> Non
     console = ConsoleChannel(out)
     clock = FakeClock()
     services = build_services(load_settings(), db, clock, console=console)
+    await known_person(db, clock, "console", "tester")
     ids = await services.writer.store([console.raw_event("tester", "/help"), console.raw_event("tester", "/nope")])
     services.processor.submit(ids)
     await services.processor.drain()

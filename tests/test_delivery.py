@@ -176,6 +176,8 @@ async def test_buttons_render_within_line_limits(db: Database, clock: FakeClock)
         assert await states(db) == Counter({"sent": 3})
         sent = [d.message for d in line.deliveries]
         assert [i["action"]["label"] for i in sent[0]["quickReply"]["items"]] == ["1", "2", "3", "4", "5"]
+        # Listed in the text as well, for LINE PC where quick replies do not show.
+        assert "\n1. 1\n2. 2\n" in sent[0]["text"]
         # A label too long for a quick reply is never cut: the full text is listed, the button carries its number.
         assert "1. โรงเรียนบ้านหนองบัวทองวิทยาคารสามัคคี" in sent[1]["text"]
         assert [i["action"]["label"] for i in sent[1]["quickReply"]["items"]] == ["1", "2"]
@@ -313,3 +315,19 @@ async def test_two_workers_on_one_database_never_send_a_row_twice(db: Database) 
         assert len(counts) == 2000
         assert set(counts.values()) == {1}
         assert all(w.stats.by_outcome[("telegram", "sent")] > 0 for w in workers), "both replicas took part"
+
+
+async def test_messages_to_one_chat_keep_their_order_even_through_a_retry(db: Database, clock: FakeClock) -> None:
+    async with FakeTelegramApi() as tg:
+        tg.script("sendMessage", TelegramScripted(429, description="Too Many Requests: retry after 2", retry_after=2))
+        await queue(db, clock, Target(Channel.TELEGRAM, "user", "650"), "หนึ่ง", "สอง", "สาม")
+        tc = telegram_channel(tg)
+        await tc.start()
+        try:
+            await drain(DeliveryWorker(db, {Channel.TELEGRAM: tc}, clock), clock, step_s=3)
+        finally:
+            await tc.close()
+        assert tg.sent_texts(650) == ["หนึ่ง", "สอง", "สาม"]
+        async with db.sessions() as session:
+            attempts = [r.attempts for r in (await session.execute(OutboxMessage.__table__.select())).all()]
+        assert attempts == [2, 1, 1], "held-back messages do not lose an attempt"

@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 async def test_text_is_stored_once_and_answered_with_the_reply_token(db: Database) -> None:
     async with running(db) as h:
+        await h.known_person("line", "Uteacher1")
         token = h.line.issue_reply_token(to="Uteacher1")
         event = line_text("Uteacher1", "สวัสดีค่ะ", reply_token=token)
         response = await h.post_line([event])
@@ -104,7 +105,11 @@ async def test_follow_unfollow_and_return_keep_the_contact(db: Database) -> None
         async with db.sessions() as session:
             contacts = (await session.execute(select(Contact))).scalars().all()
         assert [(c.platform_user_id, c.reachable, c.blocked_at) for c in contacts] == [("Ufollower", True, None)]
-        assert h.line.delivered_texts("Ufollower") == [t("welcome"), t("welcome_back")]
+        texts = h.line.delivered_texts("Ufollower")
+        # First follow: welcome, privacy notice, consent question; coming back: welcome back only.
+        assert texts[0] == t("welcome")
+        assert texts[2].startswith(t("consent_question"))
+        assert texts[3:] == [t("welcome_back")]
 
 
 async def test_join_and_leave_keep_the_list_of_groups(db: Database) -> None:
@@ -130,6 +135,7 @@ async def test_group_chatter_gets_no_answer(db: Database) -> None:
 
 async def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(db: Database) -> None:
     async with running(db) as h:
+        await h.known_person("line", "Ulate")
         token = h.line.issue_reply_token(to="Ulate")
         await h.post_line([line_postback("Ulate", "old:button", reply_token=token)])
         await h.services.processor.drain()
@@ -143,6 +149,7 @@ async def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(db: Datab
 
 async def test_an_invalid_reply_token_falls_back_to_push(db: Database) -> None:
     async with running(db) as h:
+        await h.known_person("line", "Ubad")
         # The token was never issued by the fake: LINE answers 400 "Invalid reply token".
         await h.post_line([line_text("Ubad", "hello", reply_token="0" * 32)])
         await h.settle()

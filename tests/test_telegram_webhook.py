@@ -30,6 +30,7 @@ async def test_secret_header_is_required(db: Database) -> None:
 
 async def test_update_is_handled_once_even_when_delivered_twice(db: Database) -> None:
     async with running(db) as h:
+        await h.known_person("telegram", "502")
         update = tg_message(502, "/help")
         assert (await h.post_telegram(update)).status == 200
         assert (await h.post_telegram(update)).status == 200
@@ -41,7 +42,9 @@ async def test_private_start_is_a_follow_and_gets_the_welcome(db: Database) -> N
     async with running(db) as h:
         await h.post_telegram(tg_message(503, "/start"))
         await h.settle()
-        assert h.telegram.sent_texts(503) == [t("welcome")]
+        texts = h.telegram.sent_texts(503)
+        assert texts[0] == t("welcome")
+        assert texts[2] == t("consent_question")
         async with db.sessions() as session:
             contact = (await session.execute(select(Contact))).scalar_one()
         assert (contact.channel, contact.platform_user_id, contact.display_name) == ("telegram", "503", "ครูสมศรี")
@@ -49,6 +52,7 @@ async def test_private_start_is_a_follow_and_gets_the_welcome(db: Database) -> N
 
 async def test_callback_query_is_answered(db: Database) -> None:
     async with running(db) as h:
+        await h.known_person("telegram", "504")
         update = tg_callback(504, "old:button")
         await h.post_telegram(update)
         await h.settle()
@@ -99,6 +103,8 @@ async def test_polling_stores_handles_and_confirms(db: Database) -> None:
     async with running(db) as h:
         telegram = h.services.telegram
         assert telegram is not None
+        await h.known_person("telegram", "506")
+        await h.known_person("telegram", "507")
         first = h.telegram.add_update(tg_message(506, "/help"))
         h.telegram.add_update(tg_message(507, "/help"))
         stop = asyncio.Event()

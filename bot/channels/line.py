@@ -97,22 +97,16 @@ def render(message: OutMessage, lang: str | None = None) -> list[Message]:
         grapheme_length(b.label) <= QUICK_REPLY_LABEL_MAX for b in buttons
     )
     quick_reply: QuickReply | None = None
-    if buttons:
-        if not fits:
-            # Labels are never cut: the whole list goes in the text, the buttons carry numbers.
-            text = with_numbered_options(OutMessage(text=text or None, buttons=buttons), lang)
-        if len(buttons) <= QUICK_REPLY_MAX_ITEMS:
-            items = [
-                QuickReplyItem(
-                    action=PostbackAction(
-                        label=b.label if fits else str(i),
-                        data=b.data,
-                        displayText=b.label,
-                    )
-                )
-                for i, b in enumerate(buttons, start=1)
-            ]
-            quick_reply = QuickReply(items=items)
+    if len(buttons) >= 2 or (buttons and not fits):
+        # Quick replies do not show on LINE PC: the options are always listed, and typing a number works.
+        # Labels are never cut: one that does not fit a quick reply is only listed, its button shows its number.
+        text = with_numbered_options(OutMessage(text=text or None, buttons=buttons), lang)
+    if buttons and len(buttons) <= QUICK_REPLY_MAX_ITEMS:
+        items = [
+            QuickReplyItem(action=PostbackAction(label=b.label if fits else str(i), data=b.data, displayText=b.label))
+            for i, b in enumerate(buttons, start=1)
+        ]
+        quick_reply = QuickReply(items=items)
     if text:
         out.append(TextMessage(text=_clip_utf16(text), quickReply=quick_reply))
     elif quick_reply is not None and out:
