@@ -21,8 +21,10 @@ from bot.polling import poll_telegram
 from bot.processing import EventProcessor, Translator
 from handlers.context import HandlerConfig
 from handlers.model import Channel, Event
+from scheduler.calendar import OfficeCalendar
 from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
+from scheduler.ticker import Ticker
 from storage.db import Database
 
 log = structlog.get_logger("phuankru.services")
@@ -41,6 +43,8 @@ class Services:
     writer: InboundWriter
     processor: EventProcessor
     worker: DeliveryWorker
+    ticker: Ticker
+    calendar: OfficeCalendar
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -59,6 +63,7 @@ class Services:
         if background:
             self.tasks.append(asyncio.create_task(self.processor.run(self.stop), name="processor"))
             self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="delivery"))
+            self.ticker.start()
             if self.telegram is not None and self.settings.telegram_mode == "polling":
                 poller = poll_telegram(self.telegram, self.writer, self.processor, self.clock, self.stop)
                 self.tasks.append(asyncio.create_task(poller, name="telegram-polling"))
@@ -81,6 +86,7 @@ class Services:
     async def close(self) -> None:
         """Stop taking work, let the delivery batch in flight finish, then close the channels."""
         self.stop.set()
+        self.ticker.shutdown()
         if self.tasks:
             _, pending = await asyncio.wait(self.tasks, timeout=STOP_TIMEOUT_S)
             for task in pending:
@@ -150,6 +156,8 @@ def build_services(
         admins=frozenset((a.channel, a.user_id) for a in settings.admins), timezone=settings.phuankru_timezone
     )
     processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config)
+    calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
+    ticker = Ticker()
     return Services(
         settings=settings,
         db=db,
@@ -160,4 +168,6 @@ def build_services(
         writer=InboundWriter(db, clock),
         processor=processor,
         worker=worker,
+        ticker=ticker,
+        calendar=calendar,
     )
