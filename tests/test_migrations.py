@@ -7,7 +7,7 @@ from sqlalchemy import Connection, inspect, text
 
 from storage.db import Database
 from storage.migrate import SchemaBehind, current_revision, downgrade, ensure_current, head_revision, upgrade
-from storage.models import Base
+from storage.schema import metadata
 
 TABLES = {
     "alembic_version",
@@ -41,7 +41,7 @@ async def test_upgrade_creates_schema_and_is_idempotent(database_url: str) -> No
 async def test_migrations_build_exactly_the_models(db: Database) -> None:
     def diff(conn: Connection) -> list[object]:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(ctx, Base.metadata))
+        return list(compare_metadata(ctx, metadata))
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []

@@ -1,0 +1,8 @@
+"""The whole schema: every model module imported, so that Alembic and the tests see all tables."""
+
+from __future__ import annotations
+
+from storage import process_models, survey_models  # noqa: F401  (imported for their tables)
+from storage.models import Base
+
+metadata = Base.metadata

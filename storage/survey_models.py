@@ -1,0 +1,1 @@
+"""Survey tables (definitions, campaigns, responses, answers). Filled in by the surveys feature."""
