@@ -1,22 +1,28 @@
 """The `phuankru` command line. Every command of DESIGN.md is here; each does its work through
-`handlers/` and `storage/`, and a wrong argument or setting ends with one clear line, not a traceback."""
+`handlers/` and `storage/`, and a wrong argument or setting ends with one clear line, not a traceback.
+Feature commands live in `bot/cli_*.py` modules and are registered below."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot import cli_line, cli_people
+from bot.cli_support import (
+    EXIT_USAGE,
+    CommandError,
+    checked,
+    emit_json,
+    fail,
+    not_yet,
+    settings_from_env,
+    with_database,
+)
+from bot.config import ConfigError
 from handlers.roles import RoleError, grant_role
 from scheduler.clock import SystemClock
-from storage import contacts as contacts_repo
 from storage.contacts import ContactRefError
 from storage.db import Database
 from storage.migrate import SchemaBehind, current_revision, head_revision, upgrade
@@ -24,21 +30,6 @@ from storage.migrate import SchemaBehind, current_revision, head_revision, upgra
 T = TypeVar("T")
 
 DEMO_DATABASE = "sqlite+aiosqlite:///./phuankru-demo.db"
-EXIT_USAGE = 2
-EXIT_NOT_AVAILABLE = 3
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"phuankru: {message}", err=True)
-    sys.exit(code)
-
-
-def not_yet(command: str) -> NoReturn:
-    fail(f"`{command}` is not yet available in this version of PhuanKru", EXIT_NOT_AVAILABLE)
-
-
-def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, default=str))
 
 
 class PhuanKruGroup(click.Group):
@@ -53,26 +44,8 @@ class PhuanKruGroup(click.Group):
             fail(str(exc))
         except (ContactRefError, RoleError) as exc:
             fail(str(exc), EXIT_USAGE)
-
-
-def settings_from_env(**overrides: Any) -> Settings:
-    settings = load_settings(**overrides)
-    configure_logging(settings.secret_values())
-    return settings
-
-
-def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(settings.database_url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(run())
-    except OSError as exc:
-        fail(f"cannot reach the database at {settings.database_url_safe}: {exc}")
+        except CommandError as exc:
+            fail(str(exc), exc.code)
 
 
 @click.group(cls=PhuanKruGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,51 +120,7 @@ def db_current() -> None:
     click.echo(f"database: {current or 'empty'}  needed: {head_revision()}")
 
 
-# --- contacts and staff -------------------------------------------------------------------------
-
-
-@cli.group()
-def contacts() -> None:
-    """Registered contacts and groups."""
-
-
-@contacts.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--role", type=click.Choice(["teacher", "staff", "officer", "admin"]), help="Only this role.")
-@click.option("--tag", help="Only contacts with this tag.")
-def contacts_list(as_json: bool, role: str | None, tag: str | None) -> None:
-    """List contacts (phone numbers are masked)."""
-    settings = settings_from_env()
-
-    async def work(db: Database) -> list[dict[str, Any]]:
-        async with db.sessions() as session:
-            rows = await contacts_repo.list_contacts(session, role=role, tag=tag)
-            return [
-                {
-                    "id": c.id,
-                    "channel": c.channel,
-                    "user_id": c.platform_user_id,
-                    "name": c.display_name,
-                    "role": c.role,
-                    "language": c.language,
-                    "tags": [t.tag for t in c.tags],
-                    "reachable": c.reachable,
-                    "consent": c.consent_at is not None,
-                }
-                for c in rows
-            ]
-
-    rows = with_database(settings, work)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No contacts yet.")
-        return
-    for r in rows:
-        state = "" if r["reachable"] else "  (unreachable)"
-        tags = f"  [{', '.join(r['tags'])}]" if r["tags"] else ""
-        click.echo(f"{r['id']:>6}  {r['channel']}:{r['user_id']}  {r['name'] or '-'}  {r['role']}{tags}{state}")
+# --- staff ---------------------------------------------------------------------------------------
 
 
 @cli.group()
@@ -219,15 +148,12 @@ def staff_add(contact: str, role: str, as_json: bool) -> None:
                 "previous_role": grant.previous_role,
             }
 
-    result = with_database(settings, work)
+    result = with_database(settings, checked(work))
     if as_json:
         emit_json(result)
     else:
         click.echo(f"{result['channel']}:{result['user_id']} (contact {result['id']}) is now {result['role']}.")
 
-
-# --- commands whose features arrive in later versions -------------------------------------------
-# Listed with their full options so that `--help` documents the whole contract of DESIGN.md.
 
 AUDIENCE_HELP = "all, role:R, tag:T, school:S, group:ID or channel:line|telegram; repeat for a union."
 
@@ -327,6 +253,10 @@ def process_start(**_: Any) -> None:
 def process_status(**_: Any) -> None:
     """Progress of a running process: steps done, due, late."""
     not_yet("process status")
+
+
+for command in (cli_people.contacts, cli_people.schools, cli_people.groups, cli_line.line_group):
+    cli.add_command(command)
 
 
 def main() -> None:

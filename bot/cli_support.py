@@ -9,10 +9,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
+from scheduler.clock import SystemClock
+from storage import audit
 from storage.db import Database
+from storage.migrate import ensure_current
 
 T = TypeVar("T")
 
@@ -47,3 +51,29 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
         return asyncio.run(run())
     except OSError as exc:
         fail(f"cannot reach the database at {settings.database_url_safe}: {exc}")
+
+
+class CommandError(Exception):
+    """Something the person can put right (a bad file, an unknown group): one line on stderr, nothing changed."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def not_yet(command: str) -> NoReturn:
+    fail(f"`{command}` is not yet available in this version of PhuanKru", EXIT_NOT_AVAILABLE)
+
+
+def checked(work: Callable[[Database], Awaitable[T]]) -> Callable[[Database], Awaitable[T]]:
+    """`work` preceded by the schema check, so an un-upgraded database gives one line, not an SQL traceback."""
+
+    async def run(db: Database) -> T:
+        await ensure_current(db)
+        return await work(db)
+
+    return run
+
+
+def cli_audit(session: AsyncSession, action: str, target: str, **detail: Any) -> None:
+    audit.record(session, at=SystemClock().now(), actor="cli", action=action, target=target, detail=detail)
