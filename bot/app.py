@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.logs import get_logger
 from bot.services import Services, build_services
 from scheduler.clock import Clock
-from storage import outbox
+from storage import media, outbox
 from storage.db import Database
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -47,6 +47,18 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE_LATEST})
 
 
+async def media_file(request: web.Request) -> web.Response:
+    """Files LINE and Telegram fetch for announcements; the token in the URL is the only key."""
+    async with request.app[DATABASE].sessions() as session:
+        found = await media.fetch(session, request.match_info["token"])
+    if found is None:
+        raise web.HTTPNotFound()
+    headers = {"Cache-Control": "public, max-age=86400"}
+    if found.filename:
+        headers["Content-Disposition"] = f'inline; filename="{found.filename}"'
+    return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+
+
 def create_app(
     settings: Settings,
     db: Database,
@@ -64,6 +76,7 @@ def create_app(
     app[webhooks.SERVICES] = services or build_services(settings, db, clock)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/media/{token}", media_file)
     webhooks.add_routes(app)
     app.cleanup_ctx.append(_database_lifetime)  # first in, last out: the database outlives the services
 

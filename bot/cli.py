@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
-from bot import cli_line, cli_people
+from bot import cli_broadcast, cli_line, cli_people
+from bot.cli_broadcast import AUDIENCE_HELP
 from bot.cli_support import (
     EXIT_USAGE,
     CommandError,
@@ -155,35 +156,6 @@ def staff_add(contact: str, role: str, as_json: bool) -> None:
         click.echo(f"{result['channel']}:{result['user_id']} (contact {result['id']}) is now {result['role']}.")
 
 
-AUDIENCE_HELP = "all, role:R, tag:T, school:S, group:ID or channel:line|telegram; repeat for a union."
-
-
-@cli.group()
-def broadcast() -> None:
-    """Announcements to audiences and the office's channels."""
-
-
-@broadcast.command("send")
-@click.option("--audience", "audiences", multiple=True, required=True, help=AUDIENCE_HELP)
-@click.option("--text", help="The announcement text.")
-@click.option("--text-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the text from a file.")
-@click.option("--image", help="An image file or https URL.")
-@click.option("--at", "at", help="Send at this ISO date-time (Asia/Bangkok if no offset).")
-@click.option("--wait", is_flag=True, help="Wait until delivered, with progress; non-zero exit on failures.")
-@click.option("--json", "as_json", is_flag=True)
-def broadcast_send(**_: Any) -> None:
-    """Queue an announcement."""
-    not_yet("broadcast send")
-
-
-@broadcast.command("status")
-@click.argument("broadcast_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-def broadcast_status(**_: Any) -> None:
-    """Per-recipient delivery: sent, failed, blocked, pending."""
-    not_yet("broadcast status")
-
-
 @cli.group()
 def survey() -> None:
     """Satisfaction surveys in chat."""
@@ -255,7 +227,13 @@ def process_status(**_: Any) -> None:
     not_yet("process status")
 
 
-for command in (cli_people.contacts, cli_people.schools, cli_people.groups, cli_line.line_group):
+for command in (
+    cli_broadcast.broadcast,
+    cli_people.contacts,
+    cli_people.schools,
+    cli_people.groups,
+    cli_line.line_group,
+):
     cli.add_command(command)
 
 

@@ -21,6 +21,7 @@ from bot.polling import poll_telegram
 from bot.processing import EventProcessor, Translator
 from handlers.context import HandlerConfig
 from handlers.model import Channel, Event
+from scheduler.broadcast_jobs import BroadcastJobs
 from scheduler.calendar import OfficeCalendar
 from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
@@ -158,6 +159,7 @@ def build_services(
     processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config)
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
+    ticker.add("broadcasts", BroadcastJobs(db, clock, worker.wake).tick)
     return Services(
         settings=settings,
         db=db,

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import basics, linking, membership, privacy, registration, staff
+from handlers import basics, broadcast, linking, membership, privacy, registration, staff
 from handlers.choices import pick
 from handlers.context import Context, HandlerConfig
 from handlers.model import Event, EventKind, OutMessage
@@ -24,6 +24,7 @@ ROUTERS: list[Router] = [
     privacy.router,
     linking.router,
     staff.router,
+    broadcast.router,
     basics.router,
 ]
 

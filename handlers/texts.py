@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers.catalogue import core
+from handlers.catalogue import broadcast, core
 
 DEFAULT_LANGUAGE: Final = "th"
 LANGUAGES: Final = ("th", "en")
 
-_PARTS: tuple[dict[str, dict[str, str]], ...] = (core.CATALOGUE,)
+_PARTS: tuple[dict[str, dict[str, str]], ...] = (
+    core.CATALOGUE,
+    broadcast.CATALOGUE,
+)
 
 
 def _merge(parts: tuple[dict[str, dict[str, str]], ...]) -> dict[str, dict[str, str]]:

@@ -36,7 +36,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JsonType}  # noqa: RUF012 (SQLAlchemy API)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy API)
+        datetime: UTCDateTime(),
+        dict[str, Any]: JsonType,
+        list[str]: JsonType,
+    }
 
 
 class Role(enum.StrEnum):

@@ -8,7 +8,7 @@ transaction, then records the outcome — only if it still holds the lease.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Channel, OutMessage, Target
+from handlers.textsplit import split_text, utf16_length
 from storage.db import dialect_name
 from storage.models import Contact, OutboxMessage, OutboxState
 
@@ -29,10 +30,38 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+# How much text one message may hold on each platform, and how the platform counts it.
+TEXT_LIMITS: dict[Channel, tuple[int, Callable[[str], int]]] = {
+    Channel.LINE: (5000, utf16_length),
+    Channel.TELEGRAM: (4096, len),
+    Channel.WEB: (4096, len),
+    Channel.CONSOLE: (100_000, len),
+}
+TELEGRAM_CAPTION_LIMIT = 1024
+
+
+def fit_to_platform(channel: Channel, message: OutMessage) -> list[OutMessage]:
+    """A message as the platform can take it: long text split between words, buttons on the last piece.
+
+    A Telegram caption holds 1,024 characters: with a longer text the file goes first, alone.
+    """
+    limit, measure = TEXT_LIMITS[channel]
+    text = message.text or ""
+    caption_fits = channel is not Channel.TELEGRAM or len(text) <= TELEGRAM_CAPTION_LIMIT
+    if measure(text) <= limit and (message.attachment is None or caption_fits):
+        return [message]
+    pieces = split_text(text, limit, measure)
+    fitted = [OutMessage(attachment=message.attachment)] if message.attachment is not None else []
+    fitted += [OutMessage(text=p) for p in pieces[:-1]]
+    fitted.append(OutMessage(text=pieces[-1], buttons=message.buttons, link=message.link))
+    return fitted
+
+
 def _message_groups(channel: Channel, messages: Sequence[OutMessage]) -> list[list[dict[str, Any]]]:
     """How messages split into rows: LINE sends up to five per call, the others one per call."""
+    fitted = [piece for m in messages for piece in fit_to_platform(channel, m)]
     per_call = LINE_MESSAGES_PER_CALL if channel is Channel.LINE else 1
-    return [[m.to_json() for m in chunk] for chunk in _chunks(list(messages), per_call)]
+    return [[m.to_json() for m in chunk] for chunk in _chunks(fitted, per_call)]
 
 
 def _row(
@@ -85,6 +114,14 @@ class Recipient:
     contact_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedRow:
+    """One outbox row written for many recipients, and whom it carries (several on a LINE multicast)."""
+
+    id: int
+    recipients: tuple[Recipient, ...]
+
+
 async def enqueue_many(
     session: AsyncSession,
     channel: Channel,
@@ -98,19 +135,39 @@ async def enqueue_many(
 
     On LINE, recipients are grouped into multicast calls of up to 500; elsewhere each person gets a row.
     """
+    return len(await enqueue_for(session, channel, recipients, messages, now=now, not_before=not_before))
+
+
+async def enqueue_for(
+    session: AsyncSession,
+    channel: Channel,
+    recipients: Sequence[Recipient],
+    messages: Sequence[OutMessage],
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> list[QueuedRow]:
+    """As `enqueue_many`, returning each row's id and recipients (for per-recipient reports)."""
     groups = _message_groups(channel, messages)
     values: list[dict[str, Any]] = []
+    carried: list[tuple[Recipient, ...]] = []
     if channel is Channel.LINE and len(recipients) > 1:
         for chunk in _chunks(list(recipients), LINE_MULTICAST_MAX):
             target = Target(channel, "multicast", "", recipients=tuple(r.platform_id for r in chunk))
-            values.extend(_row(target, payload, now=now, not_before=not_before, reply_token=None) for payload in groups)
+            for payload in groups:
+                values.append(_row(target, payload, now=now, not_before=not_before, reply_token=None))
+                carried.append(tuple(chunk))
     else:
         for r in recipients:
             target = Target(channel, "user", r.platform_id, contact_id=r.contact_id)
-            values.extend(_row(target, payload, now=now, not_before=not_before, reply_token=None) for payload in groups)
+            for payload in groups:
+                values.append(_row(target, payload, now=now, not_before=not_before, reply_token=None))
+                carried.append((r,))
+    ids: list[int] = []
+    statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
     for chunk in _chunks(values, 1000):
-        await session.execute(insert(OutboxMessage), list(chunk))
-    return len(values)
+        ids.extend((await session.execute(statement, list(chunk))).scalars())
+    return [QueuedRow(row_id, who) for row_id, who in zip(ids, carried, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import process_models, survey_models  # noqa: F401  (imported for their tables)
+from storage import broadcast_models, process_models, survey_models  # noqa: F401  (imported for their tables)
 from storage.models import Base
 
 metadata = Base.metadata

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -131,9 +130,3 @@ def test_db_upgrade_json_reports_no_change_the_second_time(database_url: str) ->
     second = json.loads(invoke(database_url, "db", "upgrade", "--json")[1])
     assert first["changed"] is True and first["before"] is None
     assert second == {"before": first["after"], "after": first["after"], "changed": False}
-
-
-def test_commands_of_later_versions_say_so(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["broadcast", "status", "1"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
-    assert result.exit_code == 3
-    assert "not yet available" in result.stderr

@@ -10,9 +10,8 @@ import csv
 import io
 import json
 import struct
-import threading
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +34,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditLog, Chat, Contact, ContactTag, School
 from tests.fakes import FakeLineApi
+from tests.fakes.threaded import in_thread
 
 T = TypeVar("T")
 FIXTURE_SCHOOLS = Path(__file__).parent / "fixtures" / "schools.csv"
@@ -696,21 +696,9 @@ def test_data_host_is_lines_for_the_real_api_and_the_fake_otherwise() -> None:
     assert richmenu.data_base_url("http://127.0.0.1:8123") == "http://127.0.0.1:8123"
 
 
-@contextmanager
-def fake_line_in_thread(access_token: str = "test-line-token") -> Iterator[FakeLineApi]:
+def fake_line_in_thread(access_token: str = "test-line-token") -> AbstractContextManager[FakeLineApi]:
     """The fake on its own event loop in a thread: the CLI runs asyncio.run() in the test's thread."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-line-api", daemon=True)
-    thread.start()
-    fake = FakeLineApi(access_token=access_token)
-    try:
-        asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=10)
-        yield fake
-    finally:
-        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
+    return in_thread(FakeLineApi(access_token=access_token))
 
 
 def test_cli_richmenu_setup_twice_leaves_one_menu_and_audits(migrated_url: str) -> None:

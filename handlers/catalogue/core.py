@@ -280,6 +280,7 @@ TEXT_COMMANDS: Final[dict[str, str]] = {
     "เปลี่ยนภาษา": "lang",
     "ภาษา": "lang",
     "เชื่อมบัญชี": "link",
+    "ประกาศ": "broadcast",
     "ยกเลิก": "cancel",
     "cancel": "cancel",
 }
