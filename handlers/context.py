@@ -36,16 +36,16 @@ class Context:
     # Messages to other people than the one who wrote (staff notifications, group posts): (target, message).
     extra: list[tuple[Target, OutMessage]] = field(default_factory=list)
 
-    def t(self, key: str, **values: object) -> str:
+    def t(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)
 
-    def say(self, key: str, *buttons: Button, **values: object) -> OutMessage:
+    def say(self, key: str, /, *buttons: Button, **values: object) -> OutMessage:
         return OutMessage(text=self.t(key, **values), buttons=tuple(buttons))
 
-    def button(self, key: str, data: str, **values: object) -> Button:
+    def button(self, key: str, data: str, /, **values: object) -> Button:
         return Button(self.t(key, **values), data)
 
-    async def set_state(self, flow: str, step: str, **data: object) -> None:
+    async def set_state(self, flow: str, step: str, /, **data: object) -> None:
         assert self.contact is not None, "conversation state belongs to a person"
         merged = {**(self.state.data if self.state and self.state.flow == flow else {}), **data}
         self.state = State(flow, step, merged)

@@ -81,7 +81,9 @@ class BroadcastJobs:
                 broadcast.note = f"missed: due {broadcast.scheduled_at.isoformat()}, service back {now.isoformat()}"
                 log.warning("broadcast.missed", broadcast=broadcast_id, late_s=int(late.total_seconds()))
                 return
-            note = f"sent {int(late.total_seconds() // 60)} min late (service was down)" if late > LATE_NOTE_AFTER else None
+            note = None
+            if late > LATE_NOTE_AFTER:
+                note = f"sent {int(late.total_seconds() // 60)} min late (service was down)"
             try:
                 count = await broadcasts.queue(session, broadcast, now=now, note=note)
             except broadcasts.BroadcastError as exc:
@@ -126,8 +128,6 @@ class BroadcastJobs:
 
 async def _missed_unreported(session: AsyncSession) -> list[int]:
     rows = await session.execute(
-        select(Broadcast.id).where(
-            Broadcast.state == BroadcastState.MISSED.value, Broadcast.report_sent_at.is_(None)
-        )
+        select(Broadcast.id).where(Broadcast.state == BroadcastState.MISSED.value, Broadcast.report_sent_at.is_(None))
     )
     return list(rows.scalars())

@@ -53,8 +53,9 @@ class BroadcastRecipient(Base):
     platform_id: Mapped[str] = mapped_column(String(128))  # user, group or channel id; "*followers*" for LINE
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     chat_id: Mapped[int | None] = mapped_column(ForeignKey("chats.id", ondelete="SET NULL"))
-    # Several LINE recipients share one multicast row; the row's state is theirs.
-    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"), index=True)
+    # The outbox row that carries it, by its idempotency key (several LINE recipients share one multicast
+    # row, and its state is theirs). A key rather than the id: it is known before the bulk insert.
+    outbox_key: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Media(Base):

@@ -112,7 +112,7 @@ async def queue(
                     "channel": channel.value,
                     "platform_id": r.platform_id,
                     "contact_id": r.contact_id,
-                    "outbox_id": row.id,
+                    "outbox_key": row.key,
                 }
                 for r in row.recipients
             )
@@ -124,14 +124,13 @@ async def queue(
         chat_targets.append((Target(Channel.LINE, "followers", ""), FOLLOWERS, None))
     for target, platform_id, chat_id in chat_targets:
         rows = outbox.enqueue(session, target, [content], now=now)
-        await session.flush()
         recipient_rows.extend(
             {
                 "broadcast_id": broadcast.id,
                 "channel": target.channel.value,
                 "platform_id": platform_id,
                 "chat_id": chat_id,
-                "outbox_id": row.id,
+                "outbox_key": row.idempotency_key,
             }
             for row in rows
         )
@@ -174,7 +173,7 @@ async def status(session: AsyncSession, broadcast_id: int, *, problems_limit: in
             BroadcastRecipient.platform_id,
             func.max(_rank_of_state()).label("rank"),
         )
-        .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id, isouter=True)
+        .join(OutboxMessage, OutboxMessage.idempotency_key == BroadcastRecipient.outbox_key, isouter=True)
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
         .group_by(BroadcastRecipient.channel, BroadcastRecipient.platform_id)
         .subquery()
@@ -196,7 +195,7 @@ async def status(session: AsyncSession, broadcast_id: int, *, problems_limit: in
             OutboxMessage.state,
             OutboxMessage.error,
         )
-        .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id)
+        .join(OutboxMessage, OutboxMessage.idempotency_key == BroadcastRecipient.outbox_key)
         .where(
             BroadcastRecipient.broadcast_id == broadcast_id,
             OutboxMessage.state.in_([OutboxState.FAILED.value, OutboxState.BLOCKED.value]),
@@ -221,7 +220,7 @@ async def recipients(session: AsyncSession, broadcast_id: int) -> list[dict[str,
             OutboxMessage.platform_message_id,
             OutboxMessage.error,
         )
-        .join(OutboxMessage, OutboxMessage.id == BroadcastRecipient.outbox_id, isouter=True)
+        .join(OutboxMessage, OutboxMessage.idempotency_key == BroadcastRecipient.outbox_key, isouter=True)
         .where(BroadcastRecipient.broadcast_id == broadcast_id)
         .order_by(BroadcastRecipient.id)
     )
@@ -235,10 +234,10 @@ async def cancel(session: AsyncSession, broadcast_id: int, *, now: datetime) -> 
         raise BroadcastError("not_found", id=broadcast_id)
     if broadcast.state not in (BroadcastState.SCHEDULED.value, BroadcastState.SENDING.value):
         raise BroadcastError("not_cancellable", id=broadcast_id, state=broadcast.state)
-    rows = select(BroadcastRecipient.outbox_id).where(BroadcastRecipient.broadcast_id == broadcast_id)
+    rows = select(BroadcastRecipient.outbox_key).where(BroadcastRecipient.broadcast_id == broadcast_id)
     stopped = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(rows), OutboxMessage.state == OutboxState.PENDING.value)
+        .where(OutboxMessage.idempotency_key.in_(rows), OutboxMessage.state == OutboxState.PENDING.value)
         .values(state=OutboxState.CANCELLED.value, error="broadcast cancelled")
         .execution_options(synchronize_session=False)
     )

@@ -118,7 +118,7 @@ class Recipient:
 class QueuedRow:
     """One outbox row written for many recipients, and whom it carries (several on a LINE multicast)."""
 
-    id: int
+    key: str  # the row's idempotency key: known before the insert, so no RETURNING is needed
     recipients: tuple[Recipient, ...]
 
 
@@ -163,11 +163,10 @@ async def enqueue_for(
             for payload in groups:
                 values.append(_row(target, payload, now=now, not_before=not_before, reply_token=None))
                 carried.append((r,))
-    ids: list[int] = []
-    statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    # A plain executemany: RETURNING in parameter order makes SQLite insert row by row, 10x slower.
     for chunk in _chunks(values, 1000):
-        ids.extend((await session.execute(statement, list(chunk))).scalars())
-    return [QueuedRow(row_id, who) for row_id, who in zip(ids, carried, strict=True)]
+        await session.execute(insert(OutboxMessage), list(chunk))
+    return [QueuedRow(row["idempotency_key"], who) for row, who in zip(values, carried, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -362,3 +362,18 @@ async def _content(url: str, broadcast_id: int) -> dict[str, object]:
             return row.content
     finally:
         await database.dispose()
+
+
+async def test_media_files_are_served_by_token_only(db: Database) -> None:
+    from storage import media
+
+    async with running(db) as h:
+        async with db.sessions() as session, session.begin():
+            token = await media.store(
+                session, b"\x89PNG\r\n\x1a\nrest", content_type="image/png", filename="poster.png", now=h.clock.now()
+            )
+        response = await h.client.get(f"/media/{token}")
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert await response.read() == b"\x89PNG\r\n\x1a\nrest"
+        assert (await h.client.get("/media/not-a-token")).status == 404

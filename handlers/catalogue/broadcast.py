@@ -72,12 +72,15 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     },
     "bc_bad_audience": {"th": "กลุ่มเป้าหมายไม่ถูกต้อง: {value}", "en": "Not a valid audience: {value}"},
     "bc_report": {
-        "th": "ผลการส่งประกาศหมายเลข {id}\nส่งสำเร็จ {sent} | ไม่สำเร็จ {failed} | ถูกบล็อก {blocked} | ยกเลิก {cancelled}\n{per_channel}{note}",
-        "en": "Report of announcement {id}\nSent {sent} | failed {failed} | blocked {blocked} | cancelled {cancelled}\n{per_channel}{note}",
+        "th": "ผลการส่งประกาศหมายเลข {id}\n"
+        "ส่งสำเร็จ {sent} | ไม่สำเร็จ {failed} | ถูกบล็อก {blocked} | ยกเลิก {cancelled}\n{per_channel}{note}",
+        "en": "Report of announcement {id}\n"
+        "Sent {sent} | failed {failed} | blocked {blocked} | cancelled {cancelled}\n{per_channel}{note}",
     },
     "bc_missed": {
         "th": "ประกาศหมายเลข {id} ไม่ได้ส่ง เพราะระบบหยุดทำงานเกินเวลาที่กำหนด (ควรส่ง {when}) กรุณาส่งใหม่หากยังต้องการ",
-        "en": "Announcement {id} was not sent: the service was down past its time ({when}). Send it again if still needed.",
+        "en": "Announcement {id} was not sent: the service was down past its time ({when}). "
+        "Send it again if still needed.",
     },
     "bc_details": {"th": "รายละเอียด", "en": "Details"},
     "bc_problems": {"th": "ผู้รับที่ส่งไม่สำเร็จ ({n})", "en": "Recipients not reached ({n})"},

@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.String(length=128), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("chat_id", sa.Integer(), nullable=True),
-        sa.Column("outbox_id", BIGINT_ID, nullable=True),
+        sa.Column("outbox_key", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["broadcast_id"],
             ["broadcasts.id"],
@@ -72,14 +72,11 @@ def upgrade() -> None:
             name=op.f("fk_broadcast_recipients_contact_id_contacts"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["outbox_id"], ["outbox.id"], name=op.f("fk_broadcast_recipients_outbox_id_outbox"), ondelete="SET NULL"
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast_recipients")),
     )
     with op.batch_alter_table("broadcast_recipients") as batch_op:
         batch_op.create_index(batch_op.f("ix_broadcast_recipients_broadcast_id"), ["broadcast_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_broadcast_recipients_outbox_id"), ["outbox_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_broadcast_recipients_outbox_key"), ["outbox_key"], unique=False)
     op.create_table(
         "media",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -97,7 +94,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("media")
     with op.batch_alter_table("broadcast_recipients") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_broadcast_recipients_outbox_id"))
+        batch_op.drop_index(batch_op.f("ix_broadcast_recipients_outbox_key"))
         batch_op.drop_index(batch_op.f("ix_broadcast_recipients_broadcast_id"))
     op.drop_table("broadcast_recipients")
     with op.batch_alter_table("broadcasts") as batch_op:
