@@ -4,20 +4,19 @@ Feature commands live in `bot/cli_*.py` modules and are registered below."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
+import sys
 from typing import Any, TypeVar
 
 import click
 
-from bot import cli_broadcast, cli_line, cli_people
-from bot.cli_broadcast import AUDIENCE_HELP
+from bot import cli_broadcast, cli_inbox, cli_line, cli_people, cli_processes, cli_surveys
 from bot.cli_support import (
     EXIT_USAGE,
     CommandError,
     checked,
     emit_json,
     fail,
-    not_yet,
     settings_from_env,
     with_database,
 )
@@ -78,17 +77,29 @@ def serve(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def demo(tour: bool, host: str, port: int) -> None:
-    """Run the whole product offline on ./phuankru-demo.db, no tokens needed."""
-    from bot.server import run_server
+    """Run the whole product offline on ./phuankru-demo.db, no tokens needed: a chat sandbox at /sandbox."""
+    from bot import demo as demo_mode
 
     if tour:
-        not_yet("demo --tour")
-    settings = settings_from_env(database_url=DEMO_DATABASE)
-    before, after = with_database(settings, upgrade)
+        from bot.demo_tour import run_tour
+
+        sys.exit(run_tour())
+    from bot.server import StartupError, run_server
+
+    settings = settings_from_env(**demo_mode.demo_overrides(DEMO_DATABASE))
+    clock = demo_mode.SpeedClock()
+    try:
+        (before, after), seeded = asyncio.run(demo_mode.prepare(settings, clock))
+    except OSError as exc:
+        fail(f"cannot open the demo database ./phuankru-demo.db: {exc}")
     if before != after:
-        click.echo(f"Demo database ./phuankru-demo.db migrated to {after}.")
-    click.echo(f"PhuanKru demo: open http://{host}:{port}/healthz  (Ctrl+C stops)")
-    run_server(settings, host=host, port=port)
+        click.echo(f"Demo database ./phuankru-demo.db {'created' if before is None else 'migrated'} at {after}.")
+    click.echo(demo_mode.describe(seeded))
+    click.echo(f"PhuanKru demo: open http://{host}:{port}/sandbox  (Ctrl+C stops)")
+    try:
+        run_server(settings, host=host, port=port, clock=clock)
+    except StartupError as exc:
+        fail(str(exc))
 
 
 # --- db -----------------------------------------------------------------------------------------
@@ -156,79 +167,13 @@ def staff_add(contact: str, role: str, as_json: bool) -> None:
         click.echo(f"{result['channel']}:{result['user_id']} (contact {result['id']}) is now {result['role']}.")
 
 
-@cli.group()
-def survey() -> None:
-    """Satisfaction surveys in chat."""
-
-
-@survey.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-def survey_import(**_: Any) -> None:
-    """Import a survey definition (YAML)."""
-    not_yet("survey import")
-
-
-@survey.command("list")
-@click.option("--json", "as_json", is_flag=True)
-def survey_list(**_: Any) -> None:
-    """List survey definitions."""
-    not_yet("survey list")
-
-
-@survey.command("send")
-@click.argument("key")
-@click.option("--audience", "audiences", multiple=True, required=True, help=AUDIENCE_HELP)
-@click.option("--closes-at", help="Close the campaign at this ISO date-time.")
-@click.option("--json", "as_json", is_flag=True)
-def survey_send(**_: Any) -> None:
-    """Open a survey campaign for an audience."""
-    not_yet("survey send")
-
-
-@survey.command("results")
-@click.argument("campaign", type=int)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx", "png"]), default="table")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
-def survey_results(**_: Any) -> None:
-    """n, mean, S.D., % per option and the Thai interpretation."""
-    not_yet("survey results")
-
-
-@cli.group()
-def process() -> None:
-    """The manual's work processes and their step reminders."""
-
-
-@process.command("list")
-@click.option("--json", "as_json", is_flag=True)
-def process_list(**_: Any) -> None:
-    """List process templates."""
-    not_yet("process list")
-
-
-@process.command("start")
-@click.argument("key")
-@click.option("--officer", required=True, help="line:USERID, telegram:USERID or a contact id.")
-@click.option("--start", "start_date", help="First day (ISO date).")
-@click.option("--end", "end_date", help="Last day (ISO date).")
-@click.option("--step-due", multiple=True, help="N=ISO: the due date of step N.")
-@click.option("--json", "as_json", is_flag=True)
-def process_start(**_: Any) -> None:
-    """Start a process with reminders for its officer."""
-    not_yet("process start")
-
-
-@process.command("status")
-@click.argument("process_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-def process_status(**_: Any) -> None:
-    """Progress of a running process: steps done, due, late."""
-    not_yet("process status")
-
-
 for command in (
     cli_broadcast.broadcast,
+    cli_inbox.inbox_group,
+    cli_inbox.faq_group,
+    cli_processes.process,
+    cli_surveys.survey,
+    cli_processes.holidays,
     cli_people.contacts,
     cli_people.schools,
     cli_people.groups,

@@ -149,7 +149,7 @@ class EventProcessor:
                 for other, message in ctx.extra:
                     outbox.enqueue(session, other, [message], now=now)
                 await inbound.mark_processed(session, event_id, now=now)
-                return bool(ctx.replies or ctx.extra)
+                return bool(ctx.replies or ctx.extra or ctx.queued)
         except Exception as exc:
             log.exception("processing.handler_failed", event_id=event_id, channel=event.channel.value, kind=event.kind)
             return await self._apologise(event_id, event, exc)

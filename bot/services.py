@@ -15,16 +15,19 @@ from bot import metrics
 from bot.channels.console import ConsoleChannel
 from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.web import WebChannel
 from bot.config import Settings
 from bot.ingest import InboundWriter
 from bot.polling import poll_telegram
 from bot.processing import EventProcessor, Translator
 from handlers.context import HandlerConfig
 from handlers.model import Channel, Event
+from scheduler import survey_jobs
 from scheduler.broadcast_jobs import BroadcastJobs
 from scheduler.calendar import OfficeCalendar
 from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
+from scheduler.reminders import ProcessReminders
 from scheduler.ticker import Ticker
 from storage.db import Database
 
@@ -46,11 +49,12 @@ class Services:
     worker: DeliveryWorker
     ticker: Ticker
     calendar: OfficeCalendar
+    web: WebChannel | None = None  # the sandbox chat page's channel (bot/sandbox.py), when it is on
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self, *, background: bool = True) -> None:
-        for adapter in (self.line, self.telegram, self.console):
+        for adapter in (self.line, self.telegram, self.console, self.web):
             if adapter is None:
                 continue
             try:
@@ -96,7 +100,7 @@ class Services:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             self.tasks.clear()
-        for adapter in (self.line, self.telegram, self.console):
+        for adapter in (self.line, self.telegram, self.console, self.web):
             if adapter is not None:
                 await adapter.close()
 
@@ -128,11 +132,14 @@ def build_services(
     line: LineChannel | None = None,
     telegram: TelegramChannel | None = None,
     console: ConsoleChannel | None = None,
+    web: WebChannel | None = None,
     from_settings: bool = True,
     worker_options: dict[str, object] | None = None,
 ) -> Services:
-    if from_settings and line is None and telegram is None and console is None:
+    if from_settings and line is None and telegram is None and console is None and web is None:
         line, telegram = channels_from_settings(settings, clock)
+        if settings.sandbox_enabled:
+            web = WebChannel(db, clock=clock)
     translators: dict[str, Translator] = {}
     senders: dict[Channel, ChannelSender] = {}
     if line is not None:
@@ -141,6 +148,8 @@ def build_services(
         translators["telegram"], senders[Channel.TELEGRAM] = telegram, telegram
     if console is not None:
         translators["console"], senders[Channel.CONSOLE] = console, console
+    if web is not None:
+        translators["web"], senders[Channel.WEB] = web, web
 
     async def acknowledge(event: Event) -> None:
         if telegram is not None and event.channel is Channel.TELEGRAM and event.callback_id:
@@ -154,11 +163,16 @@ def build_services(
         **(worker_options or {}),  # type: ignore[arg-type]
     )
     config = HandlerConfig(
-        admins=frozenset((a.channel, a.user_id) for a in settings.admins), timezone=settings.phuankru_timezone
+        admins=frozenset((a.channel, a.user_id) for a in settings.admins),
+        timezone=settings.phuankru_timezone,
+        office_hours=settings.office_hours,
+        workdays=settings.workdays,
     )
     processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config)
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
+    ticker.add("surveys", survey_jobs.for_services(settings, db, clock, calendar, worker, telegram))
+    ticker.add("process-reminders", ProcessReminders(db, clock, calendar, wake=worker.wake, admins=config.admins))
     ticker.add("broadcasts", BroadcastJobs(db, clock, worker.wake).tick)
     return Services(
         settings=settings,
@@ -172,4 +186,5 @@ def build_services(
         worker=worker,
         ticker=ticker,
         calendar=calendar,
+        web=web,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.model import Button, Event, OutMessage, Target
 from handlers.texts import t
 from scheduler.clock import Clock
-from storage import conversations
+from storage import conversations, outbox
 from storage.conversations import State
 from storage.models import Contact
 
@@ -20,6 +21,8 @@ class HandlerConfig:
 
     admins: frozenset[tuple[str, str]] = frozenset()  # (channel, platform user id)
     timezone: str = "Asia/Bangkok"
+    office_hours: tuple[time, time] | None = (time(8, 30), time(16, 30))  # None: always open
+    workdays: frozenset[int] = frozenset(range(5))  # Monday = 0
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Context:
     replies: list[OutMessage] = field(default_factory=list)  # answers to the event's own chat
     # Messages to other people than the one who wrote (staff notifications, group posts): (target, message).
     extra: list[tuple[Target, OutMessage]] = field(default_factory=list)
+    queued: bool = False  # something went to the outbox directly (see `queue`)
 
     def t(self, key: str, /, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -44,6 +48,13 @@ class Context:
 
     def button(self, key: str, data: str, /, **values: object) -> Button:
         return Button(self.t(key, **values), data)
+
+    def queue(
+        self, target: Target, message: OutMessage, *, ref: str | None = None, reply_token: str | None = None
+    ) -> None:
+        """Queue a message to someone else now, in this transaction, tagged with what it belongs to."""
+        outbox.enqueue(self.session, target, [message], now=self.clock.now(), ref=ref, reply_token=reply_token)
+        self.queued = True
 
     async def set_state(self, flow: str, step: str, /, **data: object) -> None:
         assert self.contact is not None, "conversation state belongs to a person"

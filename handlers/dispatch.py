@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import basics, broadcast, linking, membership, privacy, registration, staff
+from handlers import basics, broadcast, inbox, linking, membership, privacy, processes, registration, staff, surveys
 from handlers.choices import pick
 from handlers.context import Context, HandlerConfig
 from handlers.model import Event, EventKind, OutMessage
@@ -25,6 +25,9 @@ ROUTERS: list[Router] = [
     linking.router,
     staff.router,
     broadcast.router,
+    processes.router,
+    surveys.router,
+    inbox.router,  # after every flow and command: what is left is a message to the office
     basics.router,
 ]
 
@@ -55,8 +58,14 @@ async def handle(session: AsyncSession, clock: Clock, event: Event, config: Hand
         ctx.lang = ctx.contact.language
         await bootstrap_admin(ctx)
         ctx.state = await conversations.get(session, ctx.contact.id, now=now)
+    elif event.user_id:
+        # In a group, a known person's roles count (staff answering in the staff group); nobody is created.
+        ctx.contact = await contacts.find_by_platform_id(session, event.channel.value, event.user_id)
+        if ctx.contact is not None:
+            ctx.lang = ctx.contact.language
     command = resolve_command(event)
-    if not event.chat.is_private and command is None and event.kind not in _GROUP_KINDS:
+    addressed = event.reply_to is not None or event.mentions_bot
+    if not event.chat.is_private and command is None and event.kind not in _GROUP_KINDS and not addressed:
         return ctx  # group chatter is not for us
     replies: list[OutMessage] = []
     if ctx.contact_created and event.kind is not EventKind.FOLLOW and event.kind is not EventKind.UNFOLLOW:
@@ -106,7 +115,7 @@ async def _route(event: Event, ctx: Context, command: tuple[str, str] | None) ->
     if event.kind is EventKind.POSTBACK:
         handler = find_postback(ROUTERS, event.data or "")
         return await handler(event, ctx) if handler is not None else [ctx.say("expired_button")]
-    if ctx.state is not None and event.kind in (EventKind.TEXT, EventKind.MEDIA):
+    if ctx.state is not None and event.chat.is_private and event.kind in (EventKind.TEXT, EventKind.MEDIA):
         handler = find_flow(ROUTERS, ctx.state.flow)
         if handler is not None:
             return await handler(event, ctx)

@@ -72,6 +72,8 @@ class Event:
     reply_token: str | None = None  # LINE only; Telegram replies are plain sends
     callback_id: str | None = None  # Telegram callback query id, answered by the adapter
     members: tuple[str, ...] = ()  # for MEMBER_JOINED / MEMBER_LEFT
+    reply_to: str | None = None  # the platform id of the message this one replies to (Telegram reply-to)
+    mentions_bot: bool = False  # the bot was @-mentioned (in groups it answers only commands and mentions)
     occurred_at: datetime | None = None
     event_id: str = ""  # the dedupe key it was stored under
 

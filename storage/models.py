@@ -215,6 +215,8 @@ class OutboxMessage(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # What this message belongs to ("thread:12"): a staff reply to it on Telegram finds its thread.
+    ref: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditLog(Base):

@@ -71,8 +71,10 @@ def _row(
     now: datetime,
     not_before: datetime | None,
     reply_token: str | None,
+    ref: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "ref": ref,
         "channel": target.channel.value,
         "target_kind": target.kind,
         "target": target.id,
@@ -97,12 +99,13 @@ def enqueue(
     now: datetime,
     reply_token: str | None = None,
     not_before: datetime | None = None,
+    ref: str | None = None,
 ) -> list[OutboxMessage]:
     """Queue messages to one target in the caller's transaction. A reply token rides on the first row only."""
     rows = []
     for index, payload in enumerate(_message_groups(target.channel, messages)):
         token = reply_token if index == 0 else None
-        row = OutboxMessage(**_row(target, payload, now=now, not_before=not_before, reply_token=token))
+        row = OutboxMessage(**_row(target, payload, now=now, not_before=not_before, reply_token=token, ref=ref))
         session.add(row)
         rows.append(row)
     return rows

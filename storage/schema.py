@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from storage import broadcast_models, process_models, survey_models  # noqa: F401  (imported for their tables)
+from storage import (  # noqa: F401  (imported for their tables)
+    broadcast_models,
+    inbox_models,
+    process_models,
+    survey_models,
+)
 from storage.models import Base
 
 metadata = Base.metadata

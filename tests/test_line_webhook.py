@@ -29,7 +29,8 @@ async def test_text_is_stored_once_and_answered_with_the_reply_token(db: Databas
         assert again.status == 200
         assert await h.stored_events() == 1
         await h.settle()
-        assert h.line.delivered_texts("Uteacher1") == [t("not_understood")]
+        # Free text is a message to the office: stored in a thread, acknowledged once.
+        assert h.line.delivered_texts("Uteacher1") == [t("inbox_ack_open", hours="08:30–16:30")]
         assert [d.endpoint for d in h.line.deliveries] == ["reply"]
         contact = (await h.outbox_rows())[0]
         assert contact.state == "sent"

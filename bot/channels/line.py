@@ -192,7 +192,9 @@ class LineChannel:
         }
         if isinstance(parsed, MessageEvent):
             if isinstance(parsed.message, TextMessageContent):
-                return Event(kind=EventKind.TEXT, text=parsed.message.text, **base)
+                mention = parsed.message.mention
+                mentioned = bool(mention and any(getattr(m, "is_self", False) for m in mention.mentionees))
+                return Event(kind=EventKind.TEXT, text=parsed.message.text, mentions_bot=mentioned, **base)
             media = getattr(parsed.message, "type", "unknown")
             return Event(kind=EventKind.MEDIA, media_type=media if media in _MEDIA_TYPES else "other", **base)
         if isinstance(parsed, PostbackEvent):

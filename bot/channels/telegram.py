@@ -191,8 +191,11 @@ class TelegramChannel:
             if gone.id == self.bot.id:
                 return Event(kind=EventKind.UNKNOWN, **who, **base)
             return Event(kind=EventKind.MEMBER_LEFT, members=(str(gone.id),), **who, **base)
+        if message.reply_to_message is not None:
+            who["reply_to"] = str(message.reply_to_message.message_id)
         if message.text is not None:
             text = message.text
+            who["mentions_bot"] = self._mentions_me(message)
             if ref.is_private and text.strip().lower() == "/start":
                 # A private /start is Telegram's "follow": the person asked the bot to talk to them.
                 return Event(kind=EventKind.FOLLOW, text=text, **who, **base)
@@ -214,6 +217,14 @@ class TelegramChannel:
             kind_name = {"photo": "image", "document": "file", "voice": "audio"}.get(media, media)
             return Event(kind=EventKind.MEDIA, media_type=kind_name, **who, **base)
         return Event(kind=EventKind.UNKNOWN, **who, **base)
+
+    def _mentions_me(self, message: Message) -> bool:
+        for entity, value in message.parse_entities(["mention", "text_mention"]).items():
+            if entity.type == "mention" and self.username and value.lstrip("@").lower() == self.username.lower():
+                return True
+            if entity.type == "text_mention" and entity.user is not None and entity.user.id == self.bot.id:
+                return True
+        return False
 
     @staticmethod
     def _chat_ref(chat: Any) -> ChatRef:

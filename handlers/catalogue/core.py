@@ -281,6 +281,7 @@ TEXT_COMMANDS: Final[dict[str, str]] = {
     "ภาษา": "lang",
     "เชื่อมบัญชี": "link",
     "ประกาศ": "broadcast",
+    "แบบสอบถาม": "surveys",
     "ยกเลิก": "cancel",
     "cancel": "cancel",
 }
