@@ -18,8 +18,9 @@ from handlers.model import OutMessage
 from handlers.thaidate import thai_date, thai_datetime
 from scheduler.calendar import OfficeCalendar
 from scheduler.clock import Clock
-from storage import broadcasts, processes, surveys
+from storage import broadcasts, inbox, processes, surveys
 from storage.db import Database
+from storage.models import Contact
 
 log = structlog.get_logger("phuankru.sandbox")
 
@@ -41,7 +42,32 @@ async def collect(db: Database, clock: Clock, calendar: OfficeCalendar) -> dict[
             "broadcasts": await _broadcasts(session, tz),
             "surveys": await _surveys(session),
             "processes": await _processes(session, clock, calendar),
+            "inbox": await _inbox(session, clock, tz),
         }
+
+
+async def _inbox(session: AsyncSession, clock: Clock, tz: ZoneInfo) -> dict[str, Any]:
+    """Open threads, and the median time to a first answer over the last 30 days."""
+    threads = []
+    for thread in await inbox.list_threads(session, open_only=True, limit=20):
+        person = await session.get(Contact, thread.contact_id)
+        threads.append(
+            {
+                "id": thread.id,
+                "from": (person.display_name or person.platform_user_id) if person else "?",
+                "channel": person.channel if person else "",
+                "last": thai_datetime(thread.last_message_at, tz),
+                "answered": thread.first_response_at is not None,
+            }
+        )
+    stats = await inbox.response_stats(session, now=clock.now())
+    median = stats.median_first_response
+    return {
+        "open": threads,
+        "threads_30_days": stats.threads,
+        "answered_30_days": stats.answered,
+        "median_first_response_min": round(median.total_seconds() / 60, 1) if median is not None else None,
+    }
 
 
 async def _broadcasts(session: AsyncSession, tz: ZoneInfo) -> list[dict[str, Any]]:

@@ -168,7 +168,11 @@ def build_services(
         office_hours=settings.office_hours,
         workdays=settings.workdays,
     )
-    processor = EventProcessor(db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config)
+    # SQLite has one writer: parallel handlers would only queue on its lock (and could time out under load).
+    workers = 1 if db.backend == "sqlite" else 4
+    processor = EventProcessor(
+        db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config, concurrency=workers
+    )
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
     ticker.add("surveys", survey_jobs.for_services(settings, db, clock, calendar, worker, telegram))

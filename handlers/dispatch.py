@@ -71,7 +71,8 @@ async def handle(session: AsyncSession, clock: Clock, event: Event, config: Hand
     if ctx.contact_created and event.kind is not EventKind.FOLLOW and event.kind is not EventKind.UNFOLLOW:
         # First contact through a message: the welcome and the privacy notice come first.
         replies.extend(await registration.first_contact(ctx))
-        if command is None or command[0] == "start":
+        # A bare /start is answered by the welcome; "/start sv_12" (a deep link) goes on to its handler.
+        if command is None or (command[0] == "start" and not command[1]):
             await remember_buttons(ctx, replies)
             ctx.replies = replies
             return ctx

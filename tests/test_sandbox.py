@@ -371,3 +371,19 @@ async def test_a_page_that_stops_reading_is_dropped_not_waited_for() -> None:
     assert web.open_pages(key) == 0
     assert queue.get_nowait() == {"type": "reload"}
     assert len(web.history(key)) == web_module.HISTORY_PER_CHAT
+
+
+async def test_staff_view_shows_open_threads_and_the_median_first_response(db: Database) -> None:
+    async with sandbox(db) as box, Page.open(box, "teacher-1") as teacher:
+        await teacher.send({"type": "text", "text": "ขอแบบฟอร์มลาออนไลน์ค่ะ"})
+        await teacher.bot_says(t("inbox_ack_open", hours="08:30–16:30"))
+        view = await (await box.client.get("/sandbox/api/staff")).json()
+        assert [(th["id"], th["answered"]) for th in view["inbox"]["open"]] == [(1, False)]
+        assert view["inbox"]["median_first_response_min"] is None
+        async with Page.open(box, "staff-1") as staff:
+            box.clock.advance(timedelta(minutes=12))
+            await staff.send({"type": "text", "text": "/reply 1 ส่งแบบฟอร์มทางอีเมลแล้วค่ะ"})
+            await teacher.bot_says(t("inbox_from_office", text="ส่งแบบฟอร์มทางอีเมลแล้วค่ะ"))
+        view = await (await box.client.get("/sandbox/api/staff")).json()
+        assert view["inbox"]["open"][0]["answered"] is True
+        assert view["inbox"]["median_first_response_min"] == 12.0

@@ -353,6 +353,25 @@ async function refreshPersonas() {
   showWho();
 }
 
+function renderInbox(data) {
+  const box = $("staff-inbox");
+  box.replaceChildren();
+  const median = data.median_first_response_min;
+  box.append(
+    el(
+      "p",
+      "inbox-stats",
+      `30 วันล่าสุด: ${data.threads_30_days} เรื่อง ตอบแล้ว ${data.answered_30_days} เรื่อง · ` +
+        `เวลาตอบครั้งแรก (มัธยฐาน): ${median === null ? "—" : median + " นาที"}`,
+    ),
+  );
+  if (!data.open.length) return box.append(el("p", "empty", "ไม่มีเรื่องค้าง"));
+  const rows = data.open.map((t) => ["#" + t.id, t.from, t.channel, t.last, t.answered ? "ตอบแล้ว" : "รอตอบ"]);
+  const t = table(["เรื่อง", "จาก", "ช่องทาง", "ล่าสุด", "สถานะ"], rows, []);
+  t.dataset.testid = "inbox-table";
+  box.append(t);
+}
+
 async function refreshStaff() {
   refreshPersonas().catch(() => {});
   try {
@@ -361,6 +380,7 @@ async function refreshStaff() {
     renderBroadcasts(data.broadcasts);
     renderSurveys(data.surveys);
     renderProcesses(data.processes);
+    renderInbox(data.inbox);
     $("clock-now").textContent = data.clock.local;
   } catch (e) {
     /* the next refresh will try again */

@@ -252,6 +252,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "cmd_forgetme": {"th": "ลบข้อมูลของฉัน", "en": "Erase my data"},
     "cmd_lang": {"th": "เปลี่ยนภาษา", "en": "Change language"},
     "cmd_link": {"th": "เชื่อมบัญชี LINE กับ Telegram", "en": "Link LINE and Telegram"},
+    "cmd_surveys": {"th": "แบบสอบถามที่รอตอบ", "en": "Surveys waiting for me"},
 }
 
 
@@ -265,6 +266,7 @@ MENU_COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("forgetme", "cmd_forgetme"),
     ("lang", "cmd_lang"),
     ("link", "cmd_link"),
+    ("surveys", "cmd_surveys"),
 )
 
 # Words that work like commands when typed alone (LINE PC users and the LINE rich menu send these).

@@ -1,0 +1,1 @@
+"""Wiring: configuration, the aiohttp application, the CLI and the channel adapters."""

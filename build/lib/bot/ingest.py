@@ -1,0 +1,73 @@
+"""Storing webhook events fast: concurrent requests share one transaction (group commit).
+
+Requests queue their events; one drain task commits everything queued while the previous commit ran,
+and each request then answers with only its own new events. SQLite thus does one commit for many requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from scheduler.clock import Clock
+from storage import inbound
+from storage.db import Database
+from storage.inbound import RawEvent
+
+MAX_BATCH_EVENTS = 500
+
+
+Pending = tuple[Sequence[RawEvent], "asyncio.Future[list[int]]"]
+
+
+class InboundWriter:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._waiting: list[Pending] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def store(self, events: Sequence[RawEvent]) -> list[int]:
+        """Store the events; return the ids of those not seen before. Raises if the database fails."""
+        if not events:
+            return []
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((events, future))
+        if self._drainer is None or self._drainer.done():
+            # A task of its own, so that a request that goes away does not strand the others queued behind it.
+            self._drainer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            await self._write(self._take_batch())
+
+    def _take_batch(self) -> list[Pending]:
+        batch: list[Pending] = []
+        count = 0
+        while self._waiting and (not batch or count + len(self._waiting[0][0]) <= MAX_BATCH_EVENTS):
+            item = self._waiting.pop(0)
+            batch.append(item)
+            count += len(item[0])
+        return batch
+
+    async def _write(self, batch: list[Pending]) -> None:
+        try:
+            async with self._db.sessions() as session, session.begin():
+                ids = await inbound.store_new(
+                    session, [e for events, _ in batch for e in events], now=self._clock.now()
+                )
+        except Exception as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for events, future in batch:
+            mine = []
+            for e in events:
+                # An id goes to the first request that brought the key; a duplicate in the batch gets none.
+                event_id = ids.pop((e.channel, e.dedupe_key), None)
+                if event_id is not None:
+                    mine.append(event_id)
+            if not future.done():
+                future.set_result(mine)

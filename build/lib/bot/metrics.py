@@ -1,0 +1,38 @@
+"""Prometheus metrics, served on /metrics. One registry per process."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+HEALTH_CHECKS = Counter("phuankru_health_checks", "Health checks answered, by result", ["result"], registry=REGISTRY)
+EVENTS_RECEIVED = Counter(
+    "phuankru_events_received",
+    "Inbound events stored, by channel and kind",
+    ["channel", "kind"],
+    registry=REGISTRY,
+)
+WEBHOOKS_REJECTED = Counter(
+    "phuankru_webhooks_rejected",
+    "Webhook requests refused, by channel and reason",
+    ["channel", "reason"],
+    registry=REGISTRY,
+)
+OUTBOX_RESULTS = Counter(
+    "phuankru_outbox_results",
+    "Outbox deliveries, by channel and outcome",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+OUTBOX_DEPTH = Gauge("phuankru_outbox_depth", "Outbox messages waiting to be sent", registry=REGISTRY)
+HANDLER_SECONDS = Histogram(
+    "phuankru_handler_seconds", "Time spent handling one inbound event", ["channel"], registry=REGISTRY
+)
+
+__all__ = ["CONTENT_TYPE_LATEST", "REGISTRY", "render"]
+
+
+def render() -> bytes:
+    return generate_latest(REGISTRY)

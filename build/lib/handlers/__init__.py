@@ -1,0 +1,1 @@
+"""Conversation logic, free of any platform SDK: registration, broadcast, surveys, process steps."""

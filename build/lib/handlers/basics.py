@@ -1,0 +1,41 @@
+"""The commands everyone has, and the polite answers to anything not understood."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from handlers.context import Context
+from handlers.model import Event, EventKind, OutMessage
+from handlers.registration import first_contact
+from handlers.router import Router
+from handlers.texts import t
+
+router = Router("basics")
+
+
+@router.command("start")
+async def start(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return await first_contact(ctx)
+
+
+@router.command("cancel")
+async def cancel(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if ctx.state is None:
+        return [ctx.say("help")]
+    await ctx.end_state()
+    return [ctx.say("reg_cancelled")]
+
+
+@router.command("help")
+async def help_(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("help", ctx.lang))]
+
+
+@router.on(EventKind.TEXT)
+async def free_text(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("not_understood", ctx.lang))]
+
+
+@router.on(EventKind.MEDIA)
+async def media(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    return [OutMessage(text=t("media_not_needed", ctx.lang))]

@@ -1,0 +1,124 @@
+"""The entry point from the adapters: one event in, the answers out, all inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import basics, broadcast, inbox, linking, membership, privacy, processes, registration, staff, surveys
+from handlers.choices import pick
+from handlers.context import Context, HandlerConfig
+from handlers.model import Event, EventKind, OutMessage
+from handlers.roles import bootstrap_admin
+from handlers.router import Router, find_command, find_flow, find_kind, find_postback
+from handlers.texts import TEXT_COMMANDS
+from scheduler.clock import Clock
+from storage import contacts, conversations
+
+# Order matters: the first router that knows a command, prefix or kind handles it.
+ROUTERS: list[Router] = [
+    membership.router,
+    registration.router,
+    privacy.router,
+    linking.router,
+    staff.router,
+    broadcast.router,
+    processes.router,
+    surveys.router,
+    inbox.router,  # after every flow and command: what is left is a message to the office
+    basics.router,
+]
+
+# In groups the bot speaks only when spoken to: commands, and its own membership.
+_GROUP_KINDS = {EventKind.JOIN, EventKind.LEAVE, EventKind.POSTBACK}
+
+
+def resolve_command(event: Event) -> tuple[str, str] | None:
+    """('register', '') for '/register' and, in private chats, for the word 'ลงทะเบียน' typed alone."""
+    if event.command is not None:
+        return event.command
+    if event.kind is EventKind.TEXT and event.text and event.chat.is_private:
+        word = " ".join(event.text.split()).lower()
+        if word in TEXT_COMMANDS:
+            return TEXT_COMMANDS[word], ""
+    return None
+
+
+async def handle(session: AsyncSession, clock: Clock, event: Event, config: HandlerConfig | None = None) -> Context:
+    """Handle one event; the context holds the replies (`replies`) and any messages to others (`extra`)."""
+    ctx = Context(session=session, clock=clock, event=event, config=config or HandlerConfig())
+    if event.user_id and event.chat.is_private:
+        now = clock.now()
+        ctx.contact, ctx.contact_created = await contacts.get_or_create(
+            session, event.channel.value, event.user_id, now=now, display_name=event.user_name
+        )
+        ctx.contact.last_seen_at = now
+        ctx.lang = ctx.contact.language
+        await bootstrap_admin(ctx)
+        ctx.state = await conversations.get(session, ctx.contact.id, now=now)
+    elif event.user_id:
+        # In a group, a known person's roles count (staff answering in the staff group); nobody is created.
+        ctx.contact = await contacts.find_by_platform_id(session, event.channel.value, event.user_id)
+        if ctx.contact is not None:
+            ctx.lang = ctx.contact.language
+    command = resolve_command(event)
+    addressed = event.reply_to is not None or event.mentions_bot
+    if not event.chat.is_private and command is None and event.kind not in _GROUP_KINDS and not addressed:
+        return ctx  # group chatter is not for us
+    replies: list[OutMessage] = []
+    if ctx.contact_created and event.kind is not EventKind.FOLLOW and event.kind is not EventKind.UNFOLLOW:
+        # First contact through a message: the welcome and the privacy notice come first.
+        replies.extend(await registration.first_contact(ctx))
+        # A bare /start is answered by the welcome; "/start sv_12" (a deep link) goes on to its handler.
+        if command is None or (command[0] == "start" and not command[1]):
+            await remember_buttons(ctx, replies)
+            ctx.replies = replies
+            return ctx
+    replies.extend(await _route(event, ctx, command))
+    await remember_buttons(ctx, replies)
+    ctx.replies = replies
+    return ctx
+
+
+BUTTONS_KEY = "_buttons"  # in the conversation state: the buttons of the last question asked
+
+
+def typed_button(event: Event, ctx: Context) -> Event:
+    """A typed number or label answering the last question's buttons is the same as tapping that button."""
+    if ctx.state is None or event.kind is not EventKind.TEXT:
+        return event
+    offered = ctx.state.data.get(BUTTONS_KEY) or []
+    if len(offered) < 2:  # a lone button (Cancel) must not swallow free text such as "1"
+        return event
+    index = pick(event.text, [label for label, _ in offered])
+    return event if index is None else replace(event, kind=EventKind.POSTBACK, data=offered[index][1], text=None)
+
+
+async def remember_buttons(ctx: Context, replies: Sequence[OutMessage]) -> None:
+    if ctx.state is None or ctx.contact is None:
+        return
+    asked = next((m for m in reversed(replies) if m.buttons), None)
+    offered = [[b.label, b.data] for b in asked.buttons] if asked else []
+    if offered != ctx.state.data.get(BUTTONS_KEY, []):
+        await ctx.set_state(ctx.state.flow, ctx.state.step, **{BUTTONS_KEY: offered})
+
+
+async def _route(event: Event, ctx: Context, command: tuple[str, str] | None) -> Sequence[OutMessage]:
+    if command is None:
+        event = typed_button(event, ctx)
+    if command is not None:
+        handler = find_command(ROUTERS, command[0])
+        if handler is not None:
+            return await handler(event, ctx)
+        return [ctx.say("unknown_command", command="/" + command[0])] if event.chat.is_private else []
+    if event.kind is EventKind.POSTBACK:
+        handler = find_postback(ROUTERS, event.data or "")
+        return await handler(event, ctx) if handler is not None else [ctx.say("expired_button")]
+    if ctx.state is not None and event.chat.is_private and event.kind in (EventKind.TEXT, EventKind.MEDIA):
+        handler = find_flow(ROUTERS, ctx.state.flow)
+        if handler is not None:
+            return await handler(event, ctx)
+    handler = find_kind(ROUTERS, event.kind)
+    return await handler(event, ctx) if handler is not None else []

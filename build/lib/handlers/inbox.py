@@ -1,0 +1,301 @@
+"""The office inbox: what people write privately reaches staff; staff answer through the bot, on any platform.
+
+A message that is no command and no step of a conversation goes into the person's open thread (a new thread
+gets one acknowledgement, honest about office hours) and is forwarded to the staff group — or, with none set,
+to every staff member — with Reply / Close / Assign buttons. A keyword auto-reply (FAQ) answers at once
+instead, with a button to reach a person after all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from pythainlp.util import normalize
+from sqlalchemy import select
+
+from handlers.context import Context
+from handlers.model import Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
+from handlers.roles import has_role, refuse
+from handlers.router import Router
+from handlers.texts import t
+from handlers.thaidate import thai_datetime
+from scheduler.calendar import OfficeCalendar
+from storage import inbox, settings
+from storage.holidays import office_calendar
+from storage.inbox_models import Faq, InboxThread
+from storage.models import Chat, Contact, Role, School
+
+router = Router("inbox")
+
+FAQ_FLOW = "faq"
+REPLY_FLOW = "inbox_reply"
+REPLY_TOKEN_FRESH_S = 20  # as in the LINE adapter: older tokens are not worth a failed reply call
+
+
+def normalise(text: str) -> str:
+    """For matching: PyThaiNLP fixes doubled and misordered vowel and tone marks; spaces and case are dropped."""
+    return "".join(normalize(text).lower().split())
+
+
+def match_faq(faqs: Sequence[Faq], text: str) -> Faq | None:
+    typed = normalise(text)
+    return next((f for f in faqs if any(p and p in typed for p in f.normalised)), None)
+
+
+def _media_label(ctx: Context, media_type: str | None) -> str:
+    key = f"media_{media_type}" if media_type in ("image", "file", "sticker", "location") else "media_other"
+    return ctx.t(key)
+
+
+@router.on(EventKind.TEXT)
+async def text_message(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not event.chat.is_private:
+        if event.reply_to and has_role(ctx, Role.STAFF):
+            return await _reply_to_forward(event, ctx)
+        return [ctx.say("mention_hint")] if event.mentions_bot else []
+    if event.reply_to and has_role(ctx, Role.STAFF):
+        answered = await _reply_to_forward(event, ctx)
+        if answered:
+            return answered
+    text = (event.text or "").strip()
+    faq = match_faq(await inbox.faqs(ctx.session), text) if text else None
+    if faq is not None:
+        await ctx.set_state(FAQ_FLOW, "answered", text=text)
+        return [OutMessage(text=faq.answer, buttons=(ctx.button("inbox_not_answered", "inbox:f"),))]
+    return await _to_inbox(event, ctx, kind="text", text=text)
+
+
+@router.on(EventKind.MEDIA)
+async def media_message(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not event.chat.is_private:
+        return []
+    return await _to_inbox(event, ctx, kind=event.media_type or "other", text=None)
+
+
+@router.flow(FAQ_FLOW)
+async def after_faq(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    await ctx.end_state()  # a new message after an auto-reply is a new question
+    return await text_message(event, ctx) if event.kind is EventKind.TEXT else await media_message(event, ctx)
+
+
+async def _to_inbox(event: Event, ctx: Context, *, kind: str, text: str | None) -> list[OutMessage]:
+    contact = ctx.contact
+    if contact is None:
+        return []
+    now = ctx.clock.now()
+    thread, created = await inbox.add_incoming(
+        ctx.session, contact.id, kind=kind, text=text, now=now, reply_token=event.reply_token
+    )
+    await _forward(ctx, thread, contact, text if kind == "text" else _media_label(ctx, event.media_type))
+    return [await _acknowledgement(ctx)] if created else []
+
+
+async def _acknowledgement(ctx: Context) -> OutMessage:
+    tz = ZoneInfo(ctx.config.timezone)
+    base = OfficeCalendar(timezone=tz, hours=ctx.config.office_hours, workdays=ctx.config.workdays)
+    now = ctx.clock.now()
+    calendar = await office_calendar(ctx.session, base, now.astimezone(tz).year)
+    hours = ctx.config.office_hours
+    hours_text = f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else "24 ชม."
+    if calendar.is_open(now):
+        return ctx.say("inbox_ack_open", hours=hours_text)
+    return ctx.say("inbox_ack_closed", when=thai_datetime(calendar.next_open(now), tz, ctx.lang))
+
+
+async def _who(ctx: Context, contact: Contact) -> tuple[str, str]:
+    name = contact.display_name or f"{contact.channel}:{contact.platform_user_id}"
+    about = [contact.channel.upper()]
+    if contact.position:
+        about.append(t(f"pos_{contact.position}", "th"))
+    if contact.school_id:
+        school = await ctx.session.get(School, contact.school_id)
+        if school is not None:
+            about.append(school.name)
+    elif contact.school_name_unlisted:
+        about.append(contact.school_name_unlisted)
+    return name, " · ".join(about)
+
+
+async def staff_targets(ctx: Context) -> list[Target]:
+    """The staff group when one is set, else every reachable staff member and admin."""
+    chosen = await settings.get(ctx.session, settings.INBOX_GROUP)
+    if chosen:
+        chat = await ctx.session.get(Chat, int(chosen["chat_id"]))
+        if chat is not None and chat.active:
+            kind = "user" if chat.kind == ChatKind.PRIVATE.value else chat.kind
+            return [Target(Channel(chat.channel), kind, chat.platform_chat_id, chat_id=chat.id)]
+    rows = await ctx.session.execute(
+        select(Contact).where(
+            Contact.role.in_([Role.STAFF.value, Role.ADMIN.value]),
+            Contact.reachable.is_(True),
+            Contact.erased_at.is_(None),
+        )
+    )
+    return [
+        Target(Channel(c.channel), "user", c.platform_user_id, contact_id=c.id)
+        for c in rows.scalars()
+        if c.channel in (Channel.LINE.value, Channel.TELEGRAM.value, Channel.WEB.value)
+    ]
+
+
+def _thread_buttons(thread_id: int) -> tuple[Button, ...]:
+    return (
+        Button(t("btn_inbox_reply"), f"inbox:r:{thread_id}"),
+        Button(t("btn_inbox_close"), f"inbox:c:{thread_id}"),
+        Button(t("btn_inbox_assign"), f"inbox:a:{thread_id}"),
+    )
+
+
+async def _forward(ctx: Context, thread: InboxThread, contact: Contact, content: str | None) -> None:
+    name, about = await _who(ctx, contact)
+    text = t("inbox_forward", thread=thread.id, who=name, about=about, content=content or "")
+    text += "\n\n" + t("inbox_forward_hint", thread=thread.id)
+    message = OutMessage(text=text, buttons=_thread_buttons(thread.id))
+    for target in await staff_targets(ctx):
+        if target.contact_id == contact.id:
+            continue  # staff writing to the office do not get their own message back
+        ctx.queue(target, message, ref=inbox.thread_ref(thread.id))
+
+
+async def _reply_to_forward(event: Event, ctx: Context) -> list[OutMessage]:
+    """A staff reply (Telegram reply-to) to a forwarded message answers its thread; [] when it is not one."""
+    thread_id = await inbox.thread_of_forward(ctx.session, event.channel.value, event.chat.id, event.reply_to or "")
+    if thread_id is None:
+        return []
+    return await send_answer(ctx, thread_id, event.text or "")
+
+
+async def send_answer(ctx: Context, thread_id: int, text: str) -> list[OutMessage]:
+    """Staff answer a thread: the person gets it on their own platform, through the outbox, once."""
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, "inbox.reply", Role.STAFF)
+    text = text.strip()
+    if not text:
+        return [ctx.say("inbox_empty_reply")]
+    thread = await ctx.session.get(InboxThread, thread_id)
+    if thread is None or thread.state != inbox.OPEN:
+        return [ctx.say("inbox_no_thread", thread=thread_id)]
+    person = await ctx.session.get(Contact, thread.contact_id)
+    if person is None or not person.reachable:
+        return [ctx.say("inbox_no_thread", thread=thread_id)]
+    now = ctx.clock.now()
+    token = None
+    fresh = thread.reply_token_at is not None and (now - thread.reply_token_at).total_seconds() < REPLY_TOKEN_FRESH_S
+    if thread.reply_token and fresh:
+        token, thread.reply_token = thread.reply_token, None  # single use
+    answer = OutMessage(text=t("inbox_from_office", person.language, text=text))
+    target = Target(Channel(person.channel), "user", person.platform_user_id, contact_id=person.id)
+    ctx.queue(target, answer, ref=inbox.thread_ref(thread.id), reply_token=token)
+    await inbox.add_reply(ctx.session, thread, author_id=ctx.contact.id if ctx.contact else None, text=text, now=now)
+    name, _ = await _who(ctx, person)
+    return [ctx.say("inbox_reply_sent", thread=thread.id, who=name)]
+
+
+@router.postback("inbox:")
+async def inbox_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    parts = (event.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "f":  # "not answered" after an auto-reply: forward after all
+        text = ctx.state.data.get("text") if ctx.state and ctx.state.flow == FAQ_FLOW else None
+        await ctx.end_state()
+        if not text:
+            return [ctx.say("expired_button")]
+        await _to_inbox(event, ctx, kind="text", text=str(text))
+        return [ctx.say("inbox_faq_forwarded")]
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, f"inbox.{action or 'button'}", Role.STAFF)
+    if len(parts) < 3 or not parts[2].isdigit():
+        return [ctx.say("expired_button")]
+    thread = await ctx.session.get(InboxThread, int(parts[2]))
+    if thread is None or thread.state != inbox.OPEN:
+        return [ctx.say("inbox_no_thread", thread=parts[2])]
+    person = await ctx.session.get(Contact, thread.contact_id)
+    name = (await _who(ctx, person))[0] if person else "?"
+    if action == "r":
+        if ctx.contact is None:
+            return [ctx.say("inbox_reply_usage")]  # a group: answer by reply-to or /reply
+        await ctx.set_state(REPLY_FLOW, "text", thread=thread.id)
+        return [ctx.say("inbox_type_reply", ctx.button("btn_cancel", "inbox:x"), who=name, thread=thread.id)]
+    if action == "c":
+        thread.state, thread.closed_at = inbox.CLOSED, ctx.clock.now()
+        thread.closed_by = ctx.contact.id if ctx.contact else None
+        return [ctx.say("inbox_closed", thread=thread.id)]
+    if action == "a":
+        staff = await ctx.session.execute(
+            select(Contact).where(Contact.role.in_([Role.STAFF.value, Role.ADMIN.value]), Contact.reachable.is_(True))
+        )
+        buttons = [
+            Button((c.display_name or f"{c.channel}:{c.platform_user_id}")[:40], f"inbox:as:{thread.id}:{c.id}")
+            for c in list(staff.scalars())[:10]
+        ]
+        return [ctx.say("inbox_pick_staff", *buttons, thread=thread.id)]
+    if action == "as" and len(parts) == 4 and parts[3].isdigit():
+        assignee = await ctx.session.get(Contact, int(parts[3]))
+        if assignee is None:
+            return [ctx.say("expired_button")]
+        thread.assigned_to = assignee.id
+        note = OutMessage(text=t("inbox_assigned_to_you", assignee.language, thread=thread.id, who=name))
+        target = Target(Channel(assignee.channel), "user", assignee.platform_user_id, contact_id=assignee.id)
+        ctx.queue(target, note, ref=inbox.thread_ref(thread.id))
+        return [ctx.say("inbox_assigned", thread=thread.id, who=assignee.display_name or assignee.platform_user_id)]
+    return [ctx.say("expired_button")]
+
+
+@router.flow(REPLY_FLOW)
+async def reply_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    thread_id = int(ctx.state.data.get("thread", 0)) if ctx.state else 0
+    await ctx.end_state()
+    if event.kind is not EventKind.TEXT:
+        return [ctx.say("inbox_empty_reply")]
+    return await send_answer(ctx, thread_id, event.text or "")
+
+
+@router.command("reply")
+async def reply_command(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, "inbox.reply", Role.STAFF)
+    head, _, text = (event.command[1] if event.command else "").partition(" ")
+    if not head.isdigit():
+        return [ctx.say("inbox_reply_usage")]
+    return await send_answer(ctx, int(head), text)
+
+
+@router.command("inbox")
+async def open_threads(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, "inbox.list", Role.STAFF)
+    threads = await inbox.list_threads(ctx.session, open_only=True, limit=10)
+    if not threads:
+        return [ctx.say("inbox_none")]
+    tz = ZoneInfo(ctx.config.timezone)
+    lines = [ctx.t("inbox_open_list", n=len(threads))]
+    for thread in threads:
+        person = await ctx.session.get(Contact, thread.contact_id)
+        name = (await _who(ctx, person))[0] if person else "?"
+        lines.append(f"#{thread.id} {name} · {thai_datetime(thread.last_message_at, tz, ctx.lang)}")
+    return [OutMessage(text="\n".join(lines))]
+
+
+@router.command("faq_add")
+async def faq_add(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, "faq.add", Role.STAFF)
+    phrases_text, sep, answer = (event.command[1] if event.command else "").partition("|")
+    phrases = [p.strip() for p in phrases_text.split(";") if p.strip()]
+    if not sep or not phrases or not answer.strip():
+        return [ctx.say("faq_usage")]
+    normalised = [normalise(p) for p in phrases]
+    faq = Faq(phrases=phrases, normalised=normalised, answer=answer.strip(), created_at=ctx.clock.now())
+    ctx.session.add(faq)
+    await ctx.session.flush()
+    return [ctx.say("faq_added", id=faq.id)]
+
+
+@router.command("faqs")
+async def faq_list(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if not has_role(ctx, Role.STAFF):
+        return refuse(ctx, "faq.list", Role.STAFF)
+    rows = await inbox.faqs(ctx.session)
+    lines = [ctx.t("faq_list", n=len(rows))] + [f"{f.id}. {'; '.join(f.phrases)} → {f.answer[:60]}" for f in rows]
+    return [OutMessage(text="\n".join(lines))]

@@ -1,0 +1,1 @@
+"""Timing: the injectable clock, APScheduler wiring, claiming due work and the delivery worker."""

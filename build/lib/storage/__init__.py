@@ -1,0 +1,1 @@
+"""Remembering: SQLAlchemy models, the engine and session factory, Alembic migrations."""
