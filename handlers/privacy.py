@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handlers.choices import pick
 from handlers.context import Context
@@ -18,6 +18,7 @@ from handlers.thaidate import thai_date
 from storage import audit
 from storage.contacts import mask_phone
 from storage.erasure import erase_contact
+from storage.inbox_models import InboxMessage, InboxThread
 from storage.models import Contact, School
 
 router = Router("privacy")
@@ -63,6 +64,7 @@ async def my_data(event: Event, ctx: Context) -> Sequence[OutMessage]:
             consent=thai_date(contact.consent_at, tz, ctx.lang) if contact.consent_at else none,
             registered=thai_date(contact.registered_at, tz, ctx.lang) if contact.registered_at else none,
             linked=linked,
+            threads=await _threads_summary(ctx, contact.id),
         )
     ]
 
@@ -139,3 +141,16 @@ def _set_language(ctx: Context, lang: str) -> list[OutMessage]:
     ctx.contact.language = ctx.lang = lang
     ctx.contact.updated_at = ctx.clock.now()
     return [ctx.say("lang_set")]
+
+
+async def _threads_summary(ctx: Context, contact_id: int) -> str:
+    """What the person wrote to the office (the inbox), as counts: the texts stay with staff."""
+    threads = await ctx.session.execute(select(func.count()).where(InboxThread.contact_id == contact_id))
+    messages = await ctx.session.execute(
+        select(func.count())
+        .select_from(InboxMessage)
+        .join(InboxThread, InboxThread.id == InboxMessage.thread_id)
+        .where(InboxThread.contact_id == contact_id)
+    )
+    n = int(threads.scalar_one())
+    return ctx.t("mydata_threads", n=n, messages=int(messages.scalar_one())) if n else ctx.t("none_given")

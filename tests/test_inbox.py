@@ -125,6 +125,9 @@ async def test_forgetme_erases_the_persons_threads(db: Database) -> None:
         await h.known_person("telegram", "5007")
         teacher = TelegramPerson(h, 5007)
         await teacher.say("ข้อความส่วนตัวถึงสำนักงาน")
+        await teacher.say("อีกข้อความหนึ่ง")
+        mine = await teacher.say("/mydata")
+        assert t("mydata_threads", n=1, messages=2) in mine[0]
         await teacher.say("/forgetme")
         await teacher.tap("priv:forget:yes")
         async with db.sessions() as session:

@@ -181,11 +181,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "mydata": {
         "th": "ข้อมูลของท่านที่บันทึกไว้\nช่องทาง: {channel}\nชื่อ: {name}\nตำแหน่ง: {position}\nโรงเรียน: {school}\n"
         "โทรศัพท์: {phone}\nภาษา: {language}\nบทบาทในระบบ: {role}\nกลุ่ม/ป้าย: {tags}\n"
-        "ให้ความยินยอม: {consent}\nลงทะเบียน: {registered}\nบัญชีที่เชื่อมไว้: {linked}",
+        "ให้ความยินยอม: {consent}\nลงทะเบียน: {registered}\nบัญชีที่เชื่อมไว้: {linked}\n"
+        "ข้อความถึงสำนักงาน: {threads}",
         "en": "What is stored about you\nChannel: {channel}\nName: {name}\nPosition: {position}\nSchool: {school}\n"
         "Phone: {phone}\nLanguage: {language}\nRole: {role}\nTags: {tags}\nConsent: {consent}\n"
-        "Registered: {registered}\nLinked accounts: {linked}",
+        "Registered: {registered}\nLinked accounts: {linked}\nMessages to the office: {threads}",
     },
+    "mydata_threads": {"th": "{n} เรื่อง ({messages} ข้อความ)", "en": "{n} threads ({messages} messages)"},
     "forget_confirm": {
         "th": "ยืนยันการลบข้อมูลส่วนบุคคลของท่านทั้งหมดหรือไม่คะ\n"
         "ชื่อ ตำแหน่ง โรงเรียน เบอร์โทร และข้อความที่ส่งเข้ามาจะถูกลบ คำตอบแบบสอบถามจะเหลือแบบไม่ระบุตัวตน "
