@@ -569,7 +569,7 @@ def findings(res: Results) -> list[str]:
     )
     out.append(
         f"Telegram ({fmt(tg)}/s at concurrency {best_conc}; sweep {sweep_tg}): {more}. python-telegram-bot sends "
-        "through httpx, and httpcore's pool walks every connection (checking each socket) for every request. " + sniffio
+        "through httpx, and httpcore's pool walks every connection (checking each socket) for every request." + sniffio
     )
     out.append(
         f"LINE push ({fmt(line)}/s): line-bot-sdk's async client opens at most 5 × CPUs = {5 * (os.cpu_count() or 1)} "

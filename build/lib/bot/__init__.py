@@ -1,1 +1,0 @@
-"""Wiring: configuration, the aiohttp application, the CLI and the channel adapters."""

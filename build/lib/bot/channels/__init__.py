@@ -1,1 +1,0 @@
-"""Channel adapters: thin translators between a platform and the internal model of `handlers.model`."""

@@ -1,1 +1,0 @@
-"""Conversation logic, free of any platform SDK: registration, broadcast, surveys, process steps."""

@@ -1,1 +1,0 @@
-"""Timing: the injectable clock, APScheduler wiring, claiming due work and the delivery worker."""

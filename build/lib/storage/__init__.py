@@ -1,1 +1,0 @@
-"""Remembering: SQLAlchemy models, the engine and session factory, Alembic migrations."""
