@@ -563,21 +563,30 @@ def trace_handling() -> list[str]:
         return asyncio.run(run(folder))
 
 
-def lock_note(statements: list[str]) -> str | None:
+def lock_note(statements: list[str], contended: bool) -> str | None:
+    """What the trace of one handling transaction says about SQLite's single write lock."""
     writes = [i for i, s in enumerate(statements) if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     if not writes or statements[-1] != "COMMIT":
         return None
     first = writes[0]
     held = len(statements) - 1 - first
     listing = "; ".join(f"`{s}`" for s in statements)
+    shape = (
+        f"the transaction that handles one event runs {len(statements) - 1} statements, and its first write is "
+        f"statement {first + 1} (`{statements[first]}`). SQLite takes its single write lock at the first write and "
+        f"keeps it until COMMIT, across {held} awaited round trips through aiosqlite's thread on a busy event loop"
+    )
+    if contended:
+        return (
+            f"Why SQLite suffers most: {shape}, while the other handler tasks, the delivery worker and the webhook's "
+            "group commit wait in SQLite's busy handler, which waits by sleeping. Writes gathered at the end of the "
+            "transaction (or `last_seen_at` and similar touches written in a batch later) would shorten that. "
+            f"The transaction, from this benchmark's trace: {listing}."
+        )
     return (
-        f"Why SQLite suffers most: the transaction that handles one event runs {len(statements) - 1} statements, "
-        f"and its first write is statement {first + 1} (`{statements[first]}`). SQLite takes its single write lock "
-        f"at the first write and keeps it until COMMIT, so each handler holds the whole database's write lock across "
-        f"{held} awaited round trips through aiosqlite's thread on a busy event loop, while the other handler tasks, "
-        "the delivery worker and the webhook's group commit wait in SQLite's busy handler, which waits by sleeping. "
-        "Writes gathered at the end of the transaction (or `last_seen_at` and similar touches written in a batch "
-        f"later) would shorten that. The transaction, from this benchmark's trace: {listing}."
+        f"On SQLite {shape}; meanwhile the webhook's group commit and the delivery worker wait for the lock. Writes "
+        "gathered at the end of the transaction would shorten that wait. The transaction, from this benchmark's "
+        f"trace: {listing}."
     )
 
 
@@ -603,14 +612,15 @@ def observations(points: list[Point], statements: list[str]) -> list[str]:
             "`inbound_events`), but replies come later and later. See the profile below."
         )
     sqlite, pg = find(points, SQLITE, "line", 64), find(points, POSTGRES, "line", 64)
-    if sqlite is not None and pg is not None and sqlite.med("p99_ms") > 1.3 * pg.med("p99_ms"):
+    contended = sqlite is not None and pg is not None and sqlite.med("p99_ms") > 1.3 * pg.med("p99_ms")
+    if sqlite is not None and pg is not None and contended:
         notes.append(
             f"p99 at concurrency 64 (LINE): SQLite {fmt(sqlite.med('p99_ms'), 1)} ms, PostgreSQL "
             f"{fmt(pg.med('p99_ms'), 1)} ms. SQLite allows one writer at a time, so the webhook's group-commit "
             "transaction queues behind the event handlers' and the delivery worker's transactions (and SQLite's "
             "busy handler waits by sleeping); PostgreSQL's row locks let them write side by side."
         )
-    note = lock_note(statements)
+    note = lock_note(statements, contended)
     if note:
         notes.append(note)
     return notes

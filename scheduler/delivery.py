@@ -87,7 +87,7 @@ class DeliveryWorker:
         *,
         limiter: RateLimiter | None = None,
         owner: str | None = None,
-        concurrency: int = 32,
+        concurrency: int = 16,  # measured best on 2 cores (docs/PERFORMANCE.md, delivery sweep)
         batch_size: int = 200,
         lease: timedelta = timedelta(seconds=120),
         send_timeout_s: float = 30.0,

@@ -122,6 +122,8 @@ class LineChannel:
     def __init__(self, *, channel_secret: str, access_token: str, api_base_url: str, clock: Clock) -> None:
         self._parser = WebhookParser(channel_secret)
         self._configuration = Configuration(access_token=access_token, host=api_base_url)
+        # The SDK's default pool is 5 connections per CPU (10 here): fewer than the delivery worker's concurrency.
+        self._configuration.connection_pool_maxsize = 64
         self._clock = clock
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
