@@ -54,7 +54,6 @@ async def handle(session: AsyncSession, clock: Clock, event: Event, config: Hand
         ctx.contact, ctx.contact_created = await contacts.get_or_create(
             session, event.channel.value, event.user_id, now=now, display_name=event.user_name
         )
-        ctx.contact.last_seen_at = now
         ctx.lang = ctx.contact.language
         await bootstrap_admin(ctx)
         ctx.state = await conversations.get(session, ctx.contact.id, now=now)
@@ -75,11 +74,20 @@ async def handle(session: AsyncSession, clock: Clock, event: Event, config: Hand
         if command is None or (command[0] == "start" and not command[1]):
             await remember_buttons(ctx, replies)
             ctx.replies = replies
+            _seen(ctx, clock)
             return ctx
     replies.extend(await _route(event, ctx, command))
     await remember_buttons(ctx, replies)
     ctx.replies = replies
+    _seen(ctx, clock)
     return ctx
+
+
+def _seen(ctx: Context, clock: Clock) -> None:
+    # Written last: on SQLite the first write of a transaction takes the database's only write lock, and
+    # the webhooks' inserts wait for it — so the lock is taken as late as possible.
+    if ctx.contact is not None and ctx.event.chat.is_private:
+        ctx.contact.last_seen_at = clock.now()
 
 
 BUTTONS_KEY = "_buttons"  # in the conversation state: the buttons of the last question asked
