@@ -82,6 +82,26 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
+def worker_default(name: str) -> int:
+    """A default of `DeliveryWorker` as the product ships it (the capped run uses the defaults)."""
+    import inspect
+
+    from scheduler.delivery import DeliveryWorker
+
+    return int(inspect.signature(DeliveryWorker).parameters[name].default)
+
+
+def product_line_pool() -> int:
+    """How many connections the product's LINE client may open (line-bot-sdk's default is 5 per CPU)."""
+    from bot.channels.line import LineChannel
+    from scheduler.clock import SystemClock
+
+    channel = LineChannel(
+        channel_secret="bench", access_token="bench", api_base_url="http://127.0.0.1:9", clock=SystemClock()
+    )
+    return int(channel._configuration.connection_pool_maxsize)
+
+
 def _cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)  # all threads: aiosqlite's too
     return usage.ru_utime + usage.ru_stime
@@ -282,8 +302,8 @@ def execute(fakes: FakesProcess, workdir: Path, label: str, **options: Any) -> R
         "telegram": RECIPIENTS,
         "line": RECIPIENTS,
         "line_mode": "push",
-        "concurrency": 32,
-        "batch": BATCH_SIZE,
+        "concurrency": worker_default("concurrency"),
+        "batch": worker_default("batch_size"),
         "no_cap": True,
         "telegram_url": urls["telegram"],
         "telegram_token": urls["telegram_token"],
@@ -439,7 +459,7 @@ def report(res: Results) -> str:
     tg_fakes = capped.fakes.get("telegram", {})
     every = [*res.sweep, *res.best, res.multicast, res.what_if, capped, res.profiled]
     no_loss = all(r.lost == 0 and r.doubled == 0 and r.strays == 0 for r in every)
-    line_pool = 5 * (os.cpu_count() or 1)
+    line_pool = product_line_pool()
     targets = markdown_table(
         ["target", "measured", "verdict"],
         [
@@ -507,9 +527,9 @@ outbox states {capped.result["states"]}."""
 - **what-if**: *not the product as shipped* — the same run with two client-side changes made inside the benchmark
   process only: `import sniffio` succeeds (httpcore imports it in every request and, where the package is absent,
   each import fails after searching `sys.path`; installing `sniffio` has the same effect), and LINE's aiohttp session
-  gets as many connections as the worker's concurrency and `trust_env=False` (line-bot-sdk uses
-  `TCPConnector(limit=5 × CPUs)` = {line_pool} connections here, and `trust_env=True`, which makes aiohttp look up
-  ~/.netrc and proxy variables in a worker thread for every request).""",
+  gets as many connections as the worker's concurrency and `trust_env=False` (the product's LINE client allows
+  {line_pool} connections, line-bot-sdk's default being 5 per CPU, and uses `trust_env=True`, which makes aiohttp
+  look up ~/.netrc and proxy variables in a worker thread for every request).""",
         "### Rate-limited (Telegram, 30 msg/s)",
         capped_text,
     ]
@@ -538,11 +558,12 @@ def findings(res: Results) -> list[str]:
     tg = median([r.phase_rates()[0] for r in res.best])
     line = median([r.phase_rates()[1] for r in res.best])
     cpu_share = median([float(r.result["cpu_s"]) / r.wall for r in res.best])
+    capped_pool = "the LINE client's connection cap, " if product_line_pool() < best_conc else ""
     waiting = (
         "close to a full core: the worker is CPU-bound in its one process"
         if cpu_share >= 0.8
-        else "well below a full core: the worker mostly waits (the LINE client's connection cap, the tail of each "
-        "batch, and on a busy machine for a CPU)"
+        else f"well below a full core: the worker mostly waits ({capped_pool}the tail of each batch, and on a busy "
+        "machine for a CPU)"
     )
     out = [
         f"At concurrency {best_conc} the run process used {100 * cpu_share:.0f}% of one core "
@@ -571,12 +592,18 @@ def findings(res: Results) -> list[str]:
         f"Telegram ({fmt(tg)}/s at concurrency {best_conc}; sweep {sweep_tg}): {more}. python-telegram-bot sends "
         "through httpx, and httpcore's pool walks every connection (checking each socket) for every request." + sniffio
     )
+    pool = product_line_pool()
+    cap = (
+        f"the product's LINE client opens at most {pool} connections (line-bot-sdk's default, 5 per CPU), so at "
+        f"{FAKE_LATENCY_S * 1000:.0f} ms a call it cannot pass {pool / FAKE_LATENCY_S:,.0f} calls/s whatever the "
+        "worker's concurrency"
+        if pool < best_conc
+        else f"the product's LINE client allows {pool} connections, no fewer than the worker's concurrency"
+    )
     out.append(
-        f"LINE push ({fmt(line)}/s): line-bot-sdk's async client opens at most 5 × CPUs = {5 * (os.cpu_count() or 1)} "
-        f"connections, so at {FAKE_LATENCY_S * 1000:.0f} ms a call it cannot pass "
-        f"{5 * (os.cpu_count() or 1) / FAKE_LATENCY_S:,.0f} calls/s whatever the worker's concurrency; and with "
-        "`trust_env=True` aiohttp reads ~/.netrc and the proxy variables in a thread for every request. Multicast "
-        f"(500 people per call) removes the LINE half almost entirely: {res.multicast.wall:.1f} s in all."
+        f"LINE push ({fmt(line)}/s): {cap}; with `trust_env=True` aiohttp reads ~/.netrc and the proxy variables in a "
+        "thread for every request, and line-bot-sdk builds pydantic models for each call. Multicast (500 people per "
+        f"call) removes the LINE half almost entirely: {res.multicast.wall:.1f} s in all."
     )
     out.append(
         f"Both client fixes together (what-if): {res.what_if.wall:.1f} s instead of "

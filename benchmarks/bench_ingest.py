@@ -578,9 +578,10 @@ def lock_note(statements: list[str], contended: bool) -> str | None:
     )
     if contended:
         return (
-            f"Why SQLite suffers most: {shape}, while the other handler tasks, the delivery worker and the webhook's "
-            "group commit wait in SQLite's busy handler, which waits by sleeping. Writes gathered at the end of the "
-            "transaction (or `last_seen_at` and similar touches written in a batch later) would shorten that. "
+            f"Why SQLite suffers most: {shape}, while the other writers (the webhook's group commit, the delivery "
+            "worker, any other event worker) wait in SQLite's busy handler, which waits by sleeping. Writes gathered "
+            "at the end of the transaction (or `last_seen_at` and similar touches written in a batch later) would "
+            "shorten that. "
             f"The transaction, from this benchmark's trace: {listing}."
         )
     return (
