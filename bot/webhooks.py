@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import structlog
 from aiohttp import web
@@ -35,28 +36,26 @@ async def _accept(services: Services, channel: str, raws: list[RawEvent]) -> web
     return web.json_response({"ok": True})
 
 
-async def line_webhook(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    if services.line is None:
-        return _reject("line", 404, "LINE is not configured")
-    body = await request.read()
-    try:
-        raws = services.line.verify(body, request.headers.get("X-Line-Signature"))
-    except WebhookRejected as rejected:
-        return _reject("line", rejected.status, rejected.reason)
-    return await _accept(services, "line", raws)
+class Verifier(Protocol):
+    def verify(self, body: bytes, credential: str | None) -> list[RawEvent]: ...
 
 
-async def telegram_webhook(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    if services.telegram is None:
-        return _reject("telegram", 404, "Telegram is not configured")
-    body = await request.read()
-    try:
-        raws = services.telegram.verify(body, request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
-    except WebhookRejected as rejected:
-        return _reject("telegram", rejected.status, rejected.reason)
-    return await _accept(services, "telegram", raws)
+def webhook(channel: str, header: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The route of one platform: its adapter checks `header` over the body, then the events are stored."""
+
+    async def route(request: web.Request) -> web.Response:
+        services = request.app[SERVICES]
+        adapter: Verifier | None = services.line if channel == "line" else services.telegram
+        if adapter is None:
+            return _reject(channel, 404, f"{channel} is not configured")
+        body = await request.read()
+        try:
+            raws = adapter.verify(body, request.headers.get(header))
+        except WebhookRejected as rejected:
+            return _reject(channel, rejected.status, rejected.reason)
+        return await _accept(services, channel, raws)
+
+    return route
 
 
 @web.middleware
@@ -76,5 +75,5 @@ async def never_5xx(
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/webhooks/line", line_webhook)
-    app.router.add_post("/webhooks/telegram", telegram_webhook)
+    app.router.add_post("/webhooks/line", webhook("line", "X-Line-Signature"))
+    app.router.add_post("/webhooks/telegram", webhook("telegram", "X-Telegram-Bot-Api-Secret-Token"))

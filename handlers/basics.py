@@ -1,11 +1,11 @@
-"""The commands everyone has, and the polite answers to anything not understood."""
+"""The commands everyone has: /start, /help, /cancel. Free text goes to the office inbox (handlers/inbox.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from handlers.context import Context
-from handlers.model import Event, EventKind, OutMessage
+from handlers.model import Event, OutMessage
 from handlers.registration import first_contact
 from handlers.router import Router
 from handlers.texts import t
@@ -29,13 +29,3 @@ async def cancel(event: Event, ctx: Context) -> Sequence[OutMessage]:
 @router.command("help")
 async def help_(event: Event, ctx: Context) -> Sequence[OutMessage]:
     return [OutMessage(text=t("help", ctx.lang))]
-
-
-@router.on(EventKind.TEXT)
-async def free_text(event: Event, ctx: Context) -> Sequence[OutMessage]:
-    return [OutMessage(text=t("not_understood", ctx.lang))]
-
-
-@router.on(EventKind.MEDIA)
-async def media(event: Event, ctx: Context) -> Sequence[OutMessage]:
-    return [OutMessage(text=t("media_not_needed", ctx.lang))]

@@ -8,8 +8,13 @@ from collections.abc import Sequence
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
+def western_digits(text: str) -> str:
+    """๑๒๓ → 123, the rest untouched."""
+    return text.translate(_THAI_DIGITS)
+
+
 def _squash(text: str) -> str:
-    return "".join(text.translate(_THAI_DIGITS).lower().split())
+    return "".join(western_digits(text).lower().split())
 
 
 def pick(text: str | None, labels: Sequence[str]) -> int | None:

@@ -97,7 +97,7 @@ async def _acknowledgement(ctx: Context) -> OutMessage:
     now = ctx.clock.now()
     calendar = await office_calendar(ctx.session, base, now.astimezone(tz).year)
     hours = ctx.config.office_hours
-    hours_text = f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else "24 ชม."
+    hours_text = f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else ctx.t("inbox_always_open")
     if calendar.is_open(now):
         return ctx.say("inbox_ack_open", hours=hours_text)
     return ctx.say("inbox_ack_closed", when=thai_datetime(calendar.next_open(now), tz, ctx.lang))

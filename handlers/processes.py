@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers import inbox
+from handlers.choices import western_digits
 from handlers.context import Context
 from handlers.model import Button, Channel, Event, EventKind, OutMessage, Target
 from handlers.roles import actor_of, has_role, refuse
@@ -261,7 +262,7 @@ def cancel_button(ctx: Context) -> Button:
 
 def parse_day_input(text: str, today: date) -> date | None:
     """A date typed in chat: 15/2/2569, 15/2/2026, 2026-02-15, or 15/2 (the next such day)."""
-    value = " ".join(text.split()).translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+    value = western_digits(" ".join(text.split()))
     if match := _DAY_MONTH.match(value):
         day, month = (int(g) for g in match.groups())
         for year in (today.year, today.year + 1):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handlers.choices import pick
+from handlers.choices import pick, western_digits
 from handlers.context import Context
 from handlers.model import Button, Event, EventKind, OutMessage
 from handlers.office import (
@@ -170,7 +170,7 @@ async def _summary(ctx: Context) -> OutMessage:
 
 def normalise_phone(text: str) -> str | None:
     """A Thai phone number as ten (mobile) or nine (landline) digits, or None when it is not one."""
-    digits = re.sub(r"[\s\-().]", "", text.strip().translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")))
+    digits = re.sub(r"[\s\-().]", "", western_digits(text.strip()))
     if digits.startswith("+66"):
         digits = "0" + digits[3:]
     elif digits.startswith("66") and len(digits) in (10, 11):

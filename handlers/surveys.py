@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import basics, survey_report
-from handlers.choices import pick
+from handlers.choices import pick, western_digits
 from handlers.context import Context
 from handlers.model import Attachment, Button, Channel, Event, EventKind, OutMessage, Target
 from handlers.roles import actor_of, has_role, refuse
@@ -59,7 +59,6 @@ router = Router("surveys")
 FLOW = "survey"  # steps: "question" (answering or changing), "review"
 SEND_FLOW = "survey_send"
 START_PREFIX = "sv_"  # Telegram deep link: /start sv_<campaign>
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _SECONDS_PER_QUESTION = 15  # for the "about N minutes" of the invitation
 _LABEL_CHARS = 40  # a question's text in the review list
 
@@ -647,7 +646,7 @@ def _words(*keys: str) -> set[str]:
 
 
 def _squash(text: str) -> str:
-    return "".join(text.translate(_THAI_DIGITS).lower().split()).rstrip(".)")
+    return "".join(western_digits(text).lower().split()).rstrip(".)")
 
 
 def _typed_level(text: str) -> int | None:
@@ -663,7 +662,7 @@ def _typed_level(text: str) -> int | None:
 
 def _typed_options(text: str, count: int) -> list[int] | None:
     """ "1,3" or "1 3" or "๑ ๓" -> [1, 3]; None unless every part is an option number."""
-    parts = [p for p in re.split(r"[\s,、/]+", text.translate(_THAI_DIGITS).strip()) if p]
+    parts = [p for p in re.split(r"[\s,、/]+", western_digits(text).strip()) if p]
     if not parts or not all(p.isdigit() and 1 <= int(p) <= count for p in parts):
         return None
     return sorted({int(p) for p in parts})

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.choices import western_digits
 from scheduler.calendar import OfficeCalendar
 from storage.db import dialect_name
 from storage.models import Base
@@ -36,7 +37,6 @@ _NAME_COLUMNS = ("name", "ชื่อ", "วันหยุด", "ชื่อ�
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _THAI = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YEARLY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def western_year(year: int) -> int:
 
 def parse_day(text: str) -> tuple[int, int, int] | None:
     """(year, month, day) from 2026-03-03, 2569-03-03, 3/3/2569 or 03-03 (every year: year 0); None if none."""
-    value = text.strip().translate(_THAI_DIGITS)
+    value = western_digits(text.strip())
     if match := _ISO.match(value):
         year, month, day = (int(g) for g in match.groups())
     elif match := _THAI.match(value):

@@ -21,6 +21,7 @@ import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.choices import western_digits
 from scheduler.calendar import OfficeCalendar
 from storage import holidays
 from storage.contacts import find_contact
@@ -319,7 +320,7 @@ def shipped_templates() -> tuple[TemplateSpec, ...]:
 
 def _manual_order(spec: TemplateSpec) -> tuple[int, str]:
     # กระบวนงาน ๑ first, then กระบวนการ ๑–๗; the office's own after them.
-    code = (spec.code or "").translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+    code = western_digits(spec.code or "")
     digits = "".join(ch for ch in code if ch.isdigit())
     rank = (0 if code.startswith("กระบวนงาน") else 1) * 100 + int(digits or 99)
     return rank, spec.key

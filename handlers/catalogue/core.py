@@ -36,14 +36,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "th": "ขออภัยค่ะ ไม่รู้จักคำสั่ง “{command}” พิมพ์ /help เพื่อดูคำสั่งที่ใช้ได้",
         "en": "Sorry, “{command}” is not a command I know. Type /help to see the commands.",
     },
-    "not_understood": {
-        "th": "ขออภัยค่ะ ยังไม่เข้าใจข้อความนี้ พิมพ์ /help เพื่อดูสิ่งที่ทำได้",
-        "en": "Sorry, I did not understand that. Type /help to see what I can do.",
-    },
-    "media_not_needed": {
-        "th": "ได้รับไฟล์แล้วค่ะ แต่ตอนนี้ยังไม่ต้องใช้ไฟล์ พิมพ์ /help เพื่อดูสิ่งที่ทำได้",
-        "en": "Thank you, but no file is needed right now. Type /help to see what I can do.",
-    },
     "expired_button": {
         "th": "ปุ่มนี้หมดอายุแล้วค่ะ พิมพ์ /help เพื่อเริ่มใหม่",
         "en": "That button has expired. Type /help to start again.",

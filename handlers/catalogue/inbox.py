@@ -21,6 +21,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "th": "ตอบโดยตอบกลับ (reply) ข้อความนี้ หรือกดปุ่ม ตอบ หรือพิมพ์ /reply {thread} ข้อความ",
         "en": "Answer by replying to this message, the Reply button, or /reply {thread} text",
     },
+    "inbox_always_open": {"th": "ตลอด 24 ชั่วโมง", "en": "around the clock"},
     "btn_inbox_reply": {"th": "ตอบ", "en": "Reply"},
     "btn_inbox_close": {"th": "ปิดเรื่อง", "en": "Close"},
     "btn_inbox_assign": {"th": "มอบหมาย", "en": "Assign"},
