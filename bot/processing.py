@@ -10,26 +10,36 @@ import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from handlers import dispatch
+from handlers.attachments import MAX_DOCUMENT_BYTES, MAX_PREVIEW_BYTES, identify, preview_jpeg
 from handlers.context import HandlerConfig
-from handlers.model import Event, EventKind, OutMessage, Target
+from handlers.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
 from handlers.texts import t
 from scheduler.clock import Clock
-from storage import inbound, outbox
+from storage import inbound, media, outbox
 from storage.db import Database
 from storage.models import InboundEvent
 
 log = structlog.get_logger("phuankru.processing")
 
+# A name for a photo, which has none on either platform (the inbox and the CLI show it).
+_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+
 
 class Translator(Protocol):
     def to_event(self, raw: dict[str, Any]) -> Event: ...
+
+
+Download = Callable[[FileRef], Awaitable[bytes]]
+DOWNLOAD_TIMEOUT_S = 60
 
 
 class EventProcessor:
@@ -43,8 +53,12 @@ class EventProcessor:
         acknowledge: Callable[[Event], Awaitable[None]] | None = None,
         concurrency: int = 4,
         config: HandlerConfig | None = None,
+        downloads: Mapping[str, Download] | None = None,
+        public_url: str = "",
     ) -> None:
         self.config = config or HandlerConfig()
+        self.downloads = dict(downloads or {})  # by channel: fetches a photo or document someone sent
+        self.public_url = public_url.rstrip("/")
         self.db = db
         self.clock = clock
         self.translators = dict(translators)
@@ -120,7 +134,10 @@ class EventProcessor:
             return
         started = time.perf_counter()
         async with self._lock_for(event):
-            queued = await self._handle(event_id, event)
+            # Fetched inside the conversation's lock, so a photo followed by a text is handled in that order.
+            # Translators attach a file reference only where a file is wanted (private chats, replies to the bot).
+            fetched = await self._download(event) if event.file is not None else None
+            queued = await self._handle(event_id, event, fetched)
         metrics.HANDLER_SECONDS.labels(event.channel.value).observe(time.perf_counter() - started)
         if queued:
             self.on_outbox()
@@ -134,12 +151,60 @@ class EventProcessor:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    async def _handle(self, event_id: int, event: Event) -> bool:
+    async def _download(self, event: Event) -> bytes | str:
+        """The file's bytes, or the catalogue key saying why it could not be fetched (no transaction is open)."""
+        assert event.file is not None
+        if event.file.size is not None and event.file.size > MAX_DOCUMENT_BYTES:
+            return "file_too_large"  # Telegram would refuse it anyway (getFile serves up to 20 MB)
+        download = self.downloads.get(event.channel.value)
+        if download is None:
+            return "file_unreachable"
+        try:
+            async with asyncio.timeout(DOWNLOAD_TIMEOUT_S):
+                data = await download(event.file)
+        except Exception as exc:  # the platform's error, a timeout, a dropped connection: the person is told
+            log.warning("processing.download_failed", channel=event.channel.value, error=repr(exc)[:300])
+            return "file_unreachable"
+        if not data:
+            return "file_empty"
+        return "file_too_large" if len(data) > MAX_DOCUMENT_BYTES else data
+
+    async def _keep_file(self, session: AsyncSession, event: Event, fetched: bytes | str) -> Event:
+        """Keep a fetched file (served at /media/<token>) and hand it to the handlers as an attachment."""
+        assert event.file is not None
+        if isinstance(fetched, str):
+            return replace(event, file_problem=fetched)
+        found = identify(fetched)
+        name = (
+            event.file.name
+            or f"{'photo' if event.file.kind == 'image' else 'file'}{_SUFFIXES.get(found.content_type, '')}"
+        )
+        token = await media.store(
+            session, fetched, content_type=found.content_type, filename=name, now=self.clock.now()
+        )
+        url = f"{self.public_url}/media/{token}"
+        preview = None
+        if found.kind == "image" and len(fetched) > MAX_PREVIEW_BYTES:
+            small = preview_jpeg(fetched)
+            if small is not None:
+                preview_token = media.preview_token(token)
+                await media.store(
+                    session, small, content_type="image/jpeg", filename=name, now=self.clock.now(), token=preview_token
+                )
+                preview = f"{self.public_url}/media/{preview_token}"
+        attachment = Attachment(
+            found.kind, url, preview_url=preview, filename=name, media_token=token, content_type=found.content_type
+        )
+        return replace(event, attachment=attachment)
+
+    async def _handle(self, event_id: int, event: Event, fetched: bytes | str | None = None) -> bool:
         """Run the handlers and queue their messages; True when something was queued."""
         try:
             async with self.db.sessions() as session, session.begin():
                 if await inbound.lock_unprocessed(session, event_id) is None:
                     return False  # another replica has it, or had it
+                if fetched is not None:
+                    event = await self._keep_file(session, event, fetched)
                 ctx = await dispatch.handle(session, self.clock, event, self.config)
                 contact_id = ctx.contact.id if ctx.contact is not None else None
                 now = self.clock.now()

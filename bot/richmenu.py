@@ -32,6 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch
 
+from bot.channels.line import data_base_url
+
 
 class MenuItem(NamedTuple):
     label: str  # drawn on the picture
@@ -55,10 +57,6 @@ MENU_HEIGHT: Final = 843  # LINE's "compact" height for a 2500-wide menu
 COLUMNS: Final = 3
 ROWS: Final = 2
 IMAGE_MAX_BYTES: Final = 1024 * 1024  # LINE refuses larger rich-menu images
-DEFAULT_API_BASE_URL: Final = "https://api.line.me"
-# LINE serves binary uploads and downloads from a second host; the SDK's blob client knows it only when its
-# Configuration has no host, because a configured host wins for every request.
-DEFAULT_DATA_BASE_URL: Final = "https://api-data.line.me"
 
 FONT_DIR: Final = Path(__file__).parent / "assets" / "fonts"
 FONT_FAMILY: Final = "Laksaman"
@@ -175,12 +173,6 @@ class SetupResult:
     rich_menu_id: str
     replaced: tuple[str, ...]  # the earlier PhuanKru menus, now deleted
     image_bytes: int
-
-
-def data_base_url(api_base_url: str) -> str | None:
-    """Where the blob client goes: LINE's data host for the real API (None lets the SDK pick it), else the same
-    server, since a test fake or a proxy given in LINE_API_BASE_URL serves both."""
-    return None if api_base_url.rstrip("/") == DEFAULT_API_BASE_URL else api_base_url
 
 
 async def setup_rich_menu(access_token: str, api_base_url: str, *, image: bytes | None = None) -> SetupResult:

@@ -19,7 +19,7 @@ from bot.channels.web import WebChannel
 from bot.config import Settings
 from bot.ingest import InboundWriter
 from bot.polling import poll_telegram
-from bot.processing import EventProcessor, Translator
+from bot.processing import Download, EventProcessor, Translator
 from handlers.context import HandlerConfig
 from handlers.model import Channel, Event
 from scheduler import survey_jobs
@@ -29,6 +29,7 @@ from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
 from scheduler.reminders import ProcessReminders
 from scheduler.ticker import Ticker
+from storage import media
 from storage.db import Database
 
 log = structlog.get_logger("phuankru.services")
@@ -170,8 +171,22 @@ def build_services(
     )
     # SQLite has one writer: parallel handlers would only queue on its lock (and could time out under load).
     workers = 1 if db.backend == "sqlite" else 4
+    downloads: dict[str, Download] = {}
+    if line is not None:
+        downloads["line"] = line.download
+    if telegram is not None:
+        downloads["telegram"] = telegram.download
+        telegram.media_loader = media.loader(db)
     processor = EventProcessor(
-        db, clock, translators, on_outbox=worker.wake, acknowledge=acknowledge, config=config, concurrency=workers
+        db,
+        clock,
+        translators,
+        on_outbox=worker.wake,
+        acknowledge=acknowledge,
+        config=config,
+        concurrency=workers,
+        downloads=downloads,
+        public_url=settings.phuankru_public_url or "",
     )
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()

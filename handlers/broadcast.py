@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, select
 
-from handlers.attachments import AttachmentError, check_image_url
+from handlers.attachments import AttachmentError, broadcast_problem, check_image_url, problem_values
 from handlers.context import Context
 from handlers.model import Attachment, Button, Event, EventKind, OutMessage
 from handlers.roles import actor_of, has_role, refuse
@@ -131,6 +131,10 @@ async def button(event: Event, ctx: Context) -> Sequence[OutMessage]:
     if data == "bc:next" and step == "chosen":
         await ctx.set_state(FLOW, "content")
         return [ctx.say("bc_content", ctx.button("btn_cancel", "bc:cancel"))]
+    if data == "bc:nocap" and step == "caption" and ctx.state is not None:
+        content = OutMessage.from_json(ctx.state.data["content"])
+        await ctx.set_state(FLOW, "preview")
+        return await _preview(ctx, content)
     if data == "bc:now" and step == "preview":
         return await _create(ctx, at=None)
     if data == "bc:later" and step == "preview":
@@ -188,6 +192,15 @@ async def typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
         names = {f"school:{s.id}": s.name for s in found}
         await ctx.set_state(FLOW, "pick", pick_names=names)
         return [ctx.say("bc_by_school", *[Button(s.name, f"bc:a:school:{s.id}") for s in found])]
+    if step in ("content", "caption") and event.kind is EventKind.MEDIA:
+        return await _file_content(event, ctx)
+    if step == "caption":
+        data = ctx.state.data if ctx.state else {}
+        content = OutMessage.from_json(data["content"])
+        if text:
+            content = OutMessage(text=text, attachment=content.attachment)
+        await ctx.set_state(FLOW, "preview", content=content.to_json())
+        return await _preview(ctx, content)
     if step == "content":
         if not text:
             return [ctx.say("bc_content_empty"), ctx.say("bc_content", ctx.button("btn_cancel", "bc:cancel"))]
@@ -205,6 +218,27 @@ async def typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
             return [ctx.say("bc_time_past"), ctx.say("bc_ask_time", ctx.button("btn_cancel", "bc:cancel"))]
         return await _create(ctx, at=when)
     return [ctx.say("step_again_hint")]
+
+
+async def _file_content(event: Event, ctx: Context) -> list[OutMessage]:
+    """A photo or document sent in chat as the announcement; its caption (Telegram) is the text."""
+    again = ctx.say("bc_content", ctx.button("btn_cancel", "bc:cancel"))
+    if event.file_problem:
+        return [ctx.say(event.file_problem, **problem_values(event)), again]
+    attachment = event.attachment
+    if attachment is None:  # a sticker, a location, a video: nothing an announcement can carry
+        return [ctx.say("bc_content_kinds"), again]
+    problem = broadcast_problem(attachment.kind, attachment.content_type, attachment.filename)
+    if problem is not None:
+        return [ctx.say(problem.code, **problem.values), again]
+    caption = (event.text or "").strip()
+    content = OutMessage(text=caption or None, attachment=attachment)
+    if caption:
+        await ctx.set_state(FLOW, "preview", content=content.to_json())
+        return await _preview(ctx, content)
+    # LINE has no captions: the text, if any, comes as the next message.
+    await ctx.set_state(FLOW, "caption", content=content.to_json())
+    return [ctx.say("bc_ask_caption", ctx.button("bc_no_caption", "bc:nocap"), ctx.button("btn_cancel", "bc:cancel"))]
 
 
 async def _preview(ctx: Context, content: OutMessage) -> list[OutMessage]:

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from pythainlp.util import normalize
 from sqlalchemy import select
 
+from handlers.attachments import problem_values
 from handlers.context import Context
-from handlers.model import Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
+from handlers.model import Attachment, Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
 from handlers.roles import has_role, refuse
 from handlers.router import Router
 from handlers.texts import t
@@ -68,9 +69,13 @@ async def text_message(event: Event, ctx: Context) -> Sequence[OutMessage]:
 
 @router.on(EventKind.MEDIA)
 async def media_message(event: Event, ctx: Context) -> Sequence[OutMessage]:
+    if event.reply_to and has_role(ctx, Role.STAFF):
+        answered = await _reply_to_forward(event, ctx)  # a photo or file as the office's answer
+        if answered or not event.chat.is_private:
+            return answered
     if not event.chat.is_private:
         return []
-    return await _to_inbox(event, ctx, kind=event.media_type or "other", text=None)
+    return await _to_inbox(event, ctx, kind=event.media_type or "other", text=(event.text or "").strip() or None)
 
 
 @router.flow(FAQ_FLOW)
@@ -84,11 +89,31 @@ async def _to_inbox(event: Event, ctx: Context, *, kind: str, text: str | None) 
     if contact is None:
         return []
     now = ctx.clock.now()
+    attachment = event.attachment
     thread, created = await inbox.add_incoming(
-        ctx.session, contact.id, kind=kind, text=text, now=now, reply_token=event.reply_token
+        ctx.session,
+        contact.id,
+        kind=kind,
+        text=text,
+        now=now,
+        reply_token=event.reply_token,
+        media_token=attachment.media_token if attachment else None,
     )
-    await _forward(ctx, thread, contact, text if kind == "text" else _media_label(ctx, event.media_type))
+    content = text if kind == "text" else _media_content(ctx, event, text)
+    await _forward(ctx, thread, contact, content, attachment)
     return [await _acknowledgement(ctx)] if created else []
+
+
+def _media_content(ctx: Context, event: Event, caption: str | None) -> str:
+    """How a photo or file reads in the forward: its kind, its name, its caption, and a word when it was not kept."""
+    parts = [_media_label(ctx, event.media_type)]
+    if event.file is not None and event.file.name:
+        parts.append(event.file.name)
+    if event.file_problem:
+        parts.append(ctx.t("inbox_file_not_kept"))
+    if caption:
+        parts.append(caption)
+    return " ".join(parts)
 
 
 async def _acknowledgement(ctx: Context) -> OutMessage:
@@ -147,7 +172,9 @@ def _thread_buttons(thread_id: int) -> tuple[Button, ...]:
     )
 
 
-async def _forward(ctx: Context, thread: InboxThread, contact: Contact, content: str | None) -> None:
+async def _forward(
+    ctx: Context, thread: InboxThread, contact: Contact, content: str | None, attachment: Attachment | None = None
+) -> None:
     name, about = await _who(ctx, contact)
     text = t("inbox_forward", thread=thread.id, who=name, about=about, content=content or "")
     text += "\n\n" + t("inbox_forward_hint", thread=thread.id)
@@ -155,6 +182,9 @@ async def _forward(ctx: Context, thread: InboxThread, contact: Contact, content:
     for target in await staff_targets(ctx):
         if target.contact_id == contact.id:
             continue  # staff writing to the office do not get their own message back
+        if attachment is not None:
+            # The file itself, then the forward with its buttons: a reply to the forward answers the thread.
+            ctx.queue(target, OutMessage(attachment=attachment), ref=inbox.thread_ref(thread.id))
         ctx.queue(target, message, ref=inbox.thread_ref(thread.id))
 
 
@@ -163,15 +193,21 @@ async def _reply_to_forward(event: Event, ctx: Context) -> list[OutMessage]:
     thread_id = await inbox.thread_of_forward(ctx.session, event.channel.value, event.chat.id, event.reply_to or "")
     if thread_id is None:
         return []
+    if event.kind is EventKind.MEDIA:
+        if event.file_problem:
+            return [ctx.say(event.file_problem, **problem_values(event))]
+        return await send_answer(ctx, thread_id, event.text or "", attachment=event.attachment)
     return await send_answer(ctx, thread_id, event.text or "")
 
 
-async def send_answer(ctx: Context, thread_id: int, text: str) -> list[OutMessage]:
+async def send_answer(
+    ctx: Context, thread_id: int, text: str, *, attachment: Attachment | None = None
+) -> list[OutMessage]:
     """Staff answer a thread: the person gets it on their own platform, through the outbox, once."""
     if not has_role(ctx, Role.STAFF):
         return refuse(ctx, "inbox.reply", Role.STAFF)
     text = text.strip()
-    if not text:
+    if not text and attachment is None:
         return [ctx.say("inbox_empty_reply")]
     thread = await ctx.session.get(InboxThread, thread_id)
     if thread is None or thread.state != inbox.OPEN:
@@ -184,10 +220,18 @@ async def send_answer(ctx: Context, thread_id: int, text: str) -> list[OutMessag
     fresh = thread.reply_token_at is not None and (now - thread.reply_token_at).total_seconds() < REPLY_TOKEN_FRESH_S
     if thread.reply_token and fresh:
         token, thread.reply_token = thread.reply_token, None  # single use
-    answer = OutMessage(text=t("inbox_from_office", person.language, text=text))
+    answer = OutMessage(text=t("inbox_from_office", person.language, text=text), attachment=attachment)
     target = Target(Channel(person.channel), "user", person.platform_user_id, contact_id=person.id)
     ctx.queue(target, answer, ref=inbox.thread_ref(thread.id), reply_token=token)
-    await inbox.add_reply(ctx.session, thread, author_id=ctx.contact.id if ctx.contact else None, text=text, now=now)
+    await inbox.add_reply(
+        ctx.session,
+        thread,
+        author_id=ctx.contact.id if ctx.contact else None,
+        text=text,
+        now=now,
+        kind=attachment.kind if attachment else "text",
+        media_token=attachment.media_token if attachment else None,
+    )
     name, _ = await _who(ctx, person)
     return [ctx.say("inbox_reply_sent", thread=thread.id, who=name)]
 
@@ -246,6 +290,10 @@ async def inbox_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
 async def reply_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
     thread_id = int(ctx.state.data.get("thread", 0)) if ctx.state else 0
     await ctx.end_state()
+    if event.kind is EventKind.MEDIA and event.attachment is not None:
+        return await send_answer(ctx, thread_id, event.text or "", attachment=event.attachment)
+    if event.kind is EventKind.MEDIA and event.file_problem:
+        return [ctx.say(event.file_problem, **problem_values(event))]
     if event.kind is not EventKind.TEXT:
         return [ctx.say("inbox_empty_reply")]
     return await send_answer(ctx, thread_id, event.text or "")

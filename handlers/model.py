@@ -58,6 +58,16 @@ class ChatRef:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRef:
+    """A photo or document as the platform holds it, before PhuanKru has fetched it."""
+
+    platform_id: str  # Telegram file_id, LINE message id
+    kind: str  # "image" or "file"
+    name: str | None = None
+    size: int | None = None  # as the platform announced it; None when it did not say
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """Something that happened on a platform, already verified and deduplicated."""
 
@@ -76,6 +86,10 @@ class Event:
     mentions_bot: bool = False  # the bot was @-mentioned (in groups it answers only commands and mentions)
     occurred_at: datetime | None = None
     event_id: str = ""  # the dedupe key it was stored under
+    file: FileRef | None = None  # a photo or document sent in a private chat, still at the platform
+    # Set by the processor once the file is fetched, checked and kept (served at /media/<token>):
+    attachment: Attachment | None = None
+    file_problem: str | None = None  # catalogue key when it could not be kept (too large, wrong type, unreachable)
 
     @property
     def command(self) -> tuple[str, str] | None:
@@ -104,6 +118,8 @@ class Attachment:
     url: str  # https URL the platforms can fetch
     preview_url: str | None = None
     filename: str | None = None
+    media_token: str | None = None  # a file PhuanKru keeps itself: Telegram gets the bytes, not the URL
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers import inbox
+from handlers.attachments import problem_values
 from handlers.choices import western_digits
 from handlers.context import Context
 from handlers.model import Button, Channel, Event, EventKind, OutMessage, Target
@@ -637,9 +638,18 @@ async def _typed_date(ctx: Context, view: repo.ProcessView, step: ProcessStep, t
 async def _evidence(
     event: Event, ctx: Context, view: repo.ProcessView, step: ProcessStep, text: str
 ) -> list[OutMessage]:
-    """A note, photo or document as evidence of the step; the platform's message reference is kept, not the file."""
+    """A note, photo or document as evidence of the step; a photo or document is kept (its /media address
+    goes into the step log and the closing report), anything else by the platform's message reference."""
+    if event.kind is EventKind.MEDIA and event.file_problem:
+        return [
+            ctx.say(event.file_problem, **problem_values(event)),
+            ctx.say("proc_ask_evidence", cancel_button(ctx), n=step.number),
+        ]
     if event.kind is EventKind.MEDIA:
-        kind, note, reference = event.media_type or "file", None, event.event_id or None
+        kept = event.attachment
+        note = (event.text or "").strip() or None  # a Telegram caption
+        reference = kept.url if kept is not None else event.event_id or None
+        kind = event.media_type or "file"
     elif text:
         kind, note, reference = "note", text, None
     else:

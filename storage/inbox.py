@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import media
 from storage.erasure import register_anonymiser
 from storage.inbox_models import Faq, InboxMessage, InboxThread
 from storage.models import OutboxMessage
@@ -39,6 +40,7 @@ async def add_incoming(
     text: str | None,
     now: datetime,
     reply_token: str | None = None,
+    media_token: str | None = None,
 ) -> tuple[InboxThread, bool]:
     """The message goes into the person's open thread, or a new one; (thread, whether it is new)."""
     thread = await current_thread(session, contact_id)
@@ -50,16 +52,31 @@ async def add_incoming(
     thread.last_message_at = now
     if reply_token:
         thread.reply_token, thread.reply_token_at = reply_token, now
-    session.add(InboxMessage(thread_id=thread.id, direction="in", kind=kind, text=text, created_at=now))
+    session.add(
+        InboxMessage(thread_id=thread.id, direction="in", kind=kind, text=text, media_token=media_token, created_at=now)
+    )
     return thread, created
 
 
 async def add_reply(
-    session: AsyncSession, thread: InboxThread, *, author_id: int | None, text: str, now: datetime
+    session: AsyncSession,
+    thread: InboxThread,
+    *,
+    author_id: int | None,
+    text: str,
+    now: datetime,
+    kind: str = "text",
+    media_token: str | None = None,
 ) -> None:
     session.add(
         InboxMessage(
-            thread_id=thread.id, direction="out", author_contact_id=author_id, kind="text", text=text, created_at=now
+            thread_id=thread.id,
+            direction="out",
+            author_contact_id=author_id,
+            kind=kind,
+            text=text or None,
+            media_token=media_token,
+            created_at=now,
         )
     )
     if thread.first_response_at is None:
@@ -114,5 +131,11 @@ async def faqs(session: AsyncSession) -> Sequence[Faq]:
 
 @register_anonymiser
 async def _erase_threads(session: AsyncSession, contact_id: int) -> None:
-    """/forgetme: what a person wrote to the office goes with them (staff answers included)."""
+    """/forgetme: what a person wrote to the office goes with them (staff answers and files included)."""
+    tokens = await session.execute(
+        select(InboxMessage.media_token)
+        .join(InboxThread)
+        .where(InboxThread.contact_id == contact_id, InboxMessage.media_token.is_not(None))
+    )
+    await media.delete(session, [t for t in tokens.scalars() if t])
     await session.execute(delete(InboxThread).where(InboxThread.contact_id == contact_id))

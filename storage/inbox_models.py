@@ -40,6 +40,7 @@ class InboxMessage(Base):
     author_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # text, image, file, sticker, location, ...
     text: Mapped[str | None] = mapped_column(Text)
+    media_token: Mapped[str | None] = mapped_column(String(64))  # the photo or file, kept in `media`
     created_at: Mapped[datetime]
 
 

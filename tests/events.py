@@ -43,6 +43,16 @@ def line_text(
     return _line_base("message", source or line_user(user_id), replyToken=reply_token, message=message, **extra)
 
 
+def line_image(user_id: str, message_id: str, *, reply_token: str, **extra: Any) -> dict[str, Any]:
+    message = {"id": message_id, "type": "image", "quoteToken": "q", "contentProvider": {"type": "line"}}
+    return _line_base("message", line_user(user_id), replyToken=reply_token, message=message, **extra)
+
+
+def line_file(user_id: str, message_id: str, name: str, size: int, *, reply_token: str, **extra: Any) -> dict[str, Any]:
+    message = {"id": message_id, "type": "file", "fileName": name, "fileSize": size}
+    return _line_base("message", line_user(user_id), replyToken=reply_token, message=message, **extra)
+
+
 def line_follow(user_id: str, *, reply_token: str, unblocked: bool = False, **extra: Any) -> dict[str, Any]:
     return _line_base("follow", line_user(user_id), replyToken=reply_token, follow={"isUnblocked": unblocked}, **extra)
 
@@ -91,6 +101,37 @@ def tg_message(
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": update_id or next(_update_ids), "message": message}
+
+
+def tg_photo(chat_id: int, file_id: str, *, caption: str | None = None, size: int = 1000) -> dict[str, Any]:
+    sizes = [
+        {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 60, "file_size": 100},
+        {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 853, "file_size": size},
+    ]
+    message: dict[str, Any] = {
+        "message_id": next(_seq),
+        "date": int(time.time()),
+        "chat": tg_chat(chat_id),
+        "from": tg_user(chat_id),
+        "photo": sizes,
+    }
+    if caption:
+        message["caption"] = caption
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def tg_document(chat_id: int, file_id: str, name: str, size: int, *, caption: str | None = None) -> dict[str, Any]:
+    document = {"file_id": file_id, "file_unique_id": "d", "file_name": name, "file_size": size}
+    message: dict[str, Any] = {
+        "message_id": next(_seq),
+        "date": int(time.time()),
+        "chat": tg_chat(chat_id),
+        "from": tg_user(chat_id),
+        "document": document,
+    }
+    if caption:
+        message["caption"] = caption
+    return {"update_id": next(_update_ids), "message": message}
 
 
 def tg_callback(chat_id: int, data: str, *, update_id: int | None = None) -> dict[str, Any]:

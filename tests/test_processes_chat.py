@@ -147,7 +147,9 @@ async def test_skip_needs_a_reason_and_evidence_takes_notes_and_photos(db: Datab
         actions = await log_actions(h)
         evidence = [d for a, d in actions if a == "evidence"]
         assert [(e["kind"], e["note"]) for e in evidence] == [("note", "ส่งแบบรายงานให้ผู้อำนวยการแล้ว"), ("image", None)]
-        assert evidence[1]["reference"]  # the platform's message reference, no download
+        assert evidence[1]["reference"].startswith("/media/")  # the photo is kept, for the closing report
+        served = await h.client.get(evidence[1]["reference"])
+        assert await served.read() == b"\xff\xd8\xff\xe0 a photo of the signed report"
         assert [a for a, _ in actions] == [
             "started",
             "reached",

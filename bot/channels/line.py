@@ -16,6 +16,7 @@ from linebot.v3.messaging import (
     ApiException,
     AsyncApiClient,
     AsyncMessagingApi,
+    AsyncMessagingApiBlob,
     BroadcastRequest,
     Configuration,
     ImageMessage,
@@ -47,13 +48,14 @@ from linebot.v3.webhooks import (
 )
 
 from bot.channels.common import WebhookRejected, grapheme_length, text_with_link, with_numbered_options
-from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, OutMessage
+from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from scheduler.clock import Clock
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
 from storage.inbound import RawEvent
 from storage.outbox import Claimed
 
+DEFAULT_API_BASE_URL = "https://api.line.me"
 QUICK_REPLY_MAX_ITEMS = 13
 QUICK_REPLY_LABEL_MAX = 20
 TEXT_MAX_UTF16 = 5000
@@ -114,6 +116,16 @@ def render(message: OutMessage, lang: str | None = None) -> list[Message]:
     return out
 
 
+def data_base_url(api_base_url: str) -> str | None:
+    """Where the blob client goes (uploads, and the content of photos and files people send).
+
+    LINE serves those from a second host, api-data.line.me, which the SDK's blob client picks only when its
+    Configuration has no host (a configured host wins for every request). A test fake or a proxy given in
+    LINE_API_BASE_URL serves both.
+    """
+    return None if api_base_url.rstrip("/") == DEFAULT_API_BASE_URL else api_base_url
+
+
 class LineChannel:
     """The LINE side of PhuanKru: webhook parsing, event translation, and the sender for the outbox."""
 
@@ -124,8 +136,10 @@ class LineChannel:
         self._configuration = Configuration(access_token=access_token, host=api_base_url)
         # The SDK's default pool is 5 connections per CPU (10 here): fewer than the delivery worker's concurrency.
         self._configuration.connection_pool_maxsize = 64
+        self._data_configuration = Configuration(access_token=access_token, host=data_base_url(api_base_url))
         self._clock = clock
         self._client: AsyncApiClient | None = None
+        self._data_client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
 
     async def start(self) -> None:
@@ -136,6 +150,15 @@ class LineChannel:
         if self._client is not None:
             await self._client.close()
             self._client = self._api = None
+        if self._data_client is not None:
+            await self._data_client.close()
+            self._data_client = None
+
+    async def download(self, file: FileRef) -> bytes:
+        """The bytes of a photo or file a person sent (LINE keeps them for a limited time)."""
+        if self._data_client is None:  # opened on first use: most events carry no file
+            self._data_client = AsyncApiClient(self._data_configuration)
+        return bytes(await AsyncMessagingApiBlob(self._data_client).get_message_content(file.platform_id))
 
     @property
     def api(self) -> AsyncMessagingApi:
@@ -198,7 +221,14 @@ class LineChannel:
                 mentioned = bool(mention and any(getattr(m, "is_self", False) for m in mention.mentionees))
                 return Event(kind=EventKind.TEXT, text=parsed.message.text, mentions_bot=mentioned, **base)
             media = getattr(parsed.message, "type", "unknown")
-            return Event(kind=EventKind.MEDIA, media_type=media if media in _MEDIA_TYPES else "other", **base)
+            file = None
+            if media in ("image", "file") and chat.is_private:  # group chatter is never fetched
+                # LINE keeps the bytes for a while; they are fetched by message id (api-data's content endpoint).
+                size = getattr(parsed.message, "file_size", None)
+                file = FileRef(parsed.message.id, media, name=getattr(parsed.message, "file_name", None), size=size)
+            return Event(
+                kind=EventKind.MEDIA, media_type=media if media in _MEDIA_TYPES else "other", file=file, **base
+            )
         if isinstance(parsed, PostbackEvent):
             return Event(kind=EventKind.POSTBACK, data=parsed.postback.data, **base)
         if isinstance(parsed, FollowEvent):

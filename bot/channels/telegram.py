@@ -6,9 +6,11 @@ deduplicated in our database and handled by our own processor, so no PTB Applica
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +20,7 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -34,14 +37,16 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.common import WebhookRejected, text_with_link
-from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, OutMessage
+from handlers.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from handlers.texts import MENU_COMMANDS, t
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
 from storage.inbound import RawEvent
+from storage.media import MediaLoader
 from storage.outbox import Claimed
 
 TEXT_MAX = 4096
+FILE_ID_CACHE = 1000
 CAPTION_MAX = 1024
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "channel_post", "edited_message"]
 
@@ -73,6 +78,17 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def _file_ref(message: Message) -> FileRef | None:
+    """The photo (its largest size) or document of a message, as Telegram holds it."""
+    if message.photo:
+        largest = message.photo[-1]
+        return FileRef(largest.file_id, "image", size=largest.file_size)
+    if message.document is not None:
+        doc = message.document
+        return FileRef(doc.file_id, "file", name=doc.file_name, size=doc.file_size)
+    return None
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -90,6 +106,11 @@ class TelegramChannel:
             get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=60),
         )
         self.username: str | None = None
+        # Files PhuanKru keeps (sent to it in chat, or a chart) go up as bytes: no public URL is needed, which
+        # polling-mode offices lack. After the first upload Telegram's file_id is reused for the rest.
+        self.media_loader: MediaLoader | None = None
+        self._file_ids: OrderedDict[str, str] = OrderedDict()
+        self._uploads: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
         await self.bot.initialize()  # getMe: also proves the token works
@@ -97,6 +118,11 @@ class TelegramChannel:
 
     async def close(self) -> None:
         await self.bot.shutdown()
+
+    async def download(self, file: FileRef) -> bytes:
+        """The bytes of a photo or document someone sent (the Bot API serves files up to 20 MB)."""
+        found = await self.bot.get_file(file.platform_id)
+        return bytes(await found.download_as_bytearray())
 
     # --- inbound ---------------------------------------------------------------------------------
 
@@ -215,7 +241,12 @@ class TelegramChannel:
         )
         if media is not None:
             kind_name = {"photo": "image", "document": "file", "voice": "audio"}.get(media, media)
-            return Event(kind=EventKind.MEDIA, media_type=kind_name, **who, **base)
+            # Files are fetched from private chats and from replies to the bot (staff answering a forward),
+            # never from group chatter.
+            replied = message.reply_to_message
+            to_me = replied is not None and replied.from_user is not None and replied.from_user.id == self.bot.id
+            file = _file_ref(message) if ref.is_private or to_me else None
+            return Event(kind=EventKind.MEDIA, media_type=kind_name, text=message.caption, file=file, **who, **base)
         return Event(kind=EventKind.UNKNOWN, **who, **base)
 
     def _mentions_me(self, message: Message) -> bool:
@@ -271,17 +302,52 @@ class TelegramChannel:
         text = text_with_link(message)
         if message.attachment is not None:
             caption = _clip(text, CAPTION_MAX) if text else None
-            if message.attachment.kind == "image":
-                sent = await self.bot.send_photo(
-                    chat_id, photo=message.attachment.url, caption=caption, reply_markup=markup
-                )
+            attachment = message.attachment
+            token = attachment.media_token
+            if token and token not in self._file_ids:
+                # The first send of a kept file uploads it; the others of a broadcast wait for its file_id.
+                async with self._uploads.setdefault(token, asyncio.Lock()):
+                    sent = await self._send_file(chat_id, attachment, caption, markup)
+                self._uploads.pop(token, None)
             else:
-                sent = await self.bot.send_document(
-                    chat_id, document=message.attachment.url, caption=caption, reply_markup=markup
-                )
+                sent = await self._send_file(chat_id, attachment, caption, markup)
         else:
             sent = await self.bot.send_message(chat_id, _clip(text, TEXT_MAX), reply_markup=markup)
         return str(sent.message_id)
+
+    async def _send_file(
+        self, chat_id: str, attachment: Attachment, caption: str | None, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        upload = await self._file_for(attachment)
+        if attachment.kind == "image":
+            sent = await self.bot.send_photo(chat_id, photo=upload, caption=caption, reply_markup=markup)
+        else:
+            sent = await self.bot.send_document(chat_id, document=upload, caption=caption, reply_markup=markup)
+        if attachment.media_token and not isinstance(upload, str):
+            self._remember_file_id(attachment.media_token, sent)
+        return sent
+
+    async def _file_for(self, attachment: Attachment) -> str | InputFile:
+        """A file_id Telegram already has, the bytes PhuanKru keeps, or else the URL Telegram fetches."""
+        token = attachment.media_token
+        if token and token in self._file_ids:
+            self._file_ids.move_to_end(token)
+            return self._file_ids[token]
+        if token and self.media_loader is not None:
+            kept = await self.media_loader(token)
+            if kept is not None:
+                return InputFile(kept.data, filename=kept.filename or attachment.filename)
+        if not attachment.url.startswith("http"):
+            # Erased since (/forgetme) or never kept: nothing to send, and retrying would not change that.
+            raise BadRequest("the file is no longer kept")
+        return attachment.url
+
+    def _remember_file_id(self, token: str, sent: Message) -> None:
+        file_id = sent.photo[-1].file_id if sent.photo else sent.document.file_id if sent.document else None
+        if file_id:
+            self._file_ids[token] = file_id
+            while len(self._file_ids) > FILE_ID_CACHE:
+                self._file_ids.popitem(last=False)
 
     # --- set-up ----------------------------------------------------------------------------------
 

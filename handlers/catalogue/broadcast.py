@@ -29,8 +29,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "bc_add_more": {"th": "เพิ่มกลุ่ม", "en": "Add a group"},
     "bc_next": {"th": "ถัดไป", "en": "Next"},
     "bc_content": {
-        "th": "พิมพ์ข้อความประกาศได้เลยค่ะ\nใส่รูปได้โดยวางลิงก์รูป https://… (.jpg หรือ .png) ไว้บรรทัดแรก",
-        "en": "Type the announcement.\nTo add a picture, put its https://… link (.jpg or .png) on the first line.",
+        "th": "พิมพ์ข้อความประกาศ หรือส่งรูป/ไฟล์เอกสาร (PDF, Word, Excel) ได้เลยค่ะ\n"
+        "หรือวางลิงก์รูป https://… (.jpg หรือ .png) ไว้บรรทัดแรกของข้อความ",
+        "en": "Type the announcement, or send a picture or a document (PDF, Word, Excel).\n"
+        "Or put a picture's https://… link (.jpg or .png) on the first line of the text.",
     },
     "bc_content_empty": {"th": "ข้อความว่างเปล่าค่ะ กรุณาพิมพ์ข้อความประกาศ", "en": "The text is empty; please type it."},
     "bc_preview": {
@@ -90,6 +92,19 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "bc_people": {"th": "{n} คน", "en": "{n} people"},
     "bc_groups_n": {"th": "{n} กลุ่ม", "en": "{n} groups"},
     "file_empty": {"th": "ไฟล์ว่างเปล่าค่ะ", "en": "The file is empty."},
+    "file_unreachable": {
+        "th": "ขออภัยค่ะ ดึงไฟล์นี้จากแชตไม่สำเร็จ กรุณาส่งใหม่อีกครั้ง",
+        "en": "Sorry, the file could not be fetched from the chat. Please send it again.",
+    },
+    "bc_content_kinds": {
+        "th": "ประกาศส่งได้เป็นข้อความ รูป (JPEG/PNG) หรือเอกสาร (PDF/Office) ค่ะ",
+        "en": "An announcement can be text, a picture (JPEG/PNG) or a document (PDF/Office).",
+    },
+    "bc_ask_caption": {
+        "th": "ได้รับไฟล์แล้วค่ะ พิมพ์ข้อความประกอบได้เลย หรือกด “ไม่มีข้อความ”",
+        "en": "File received. Type the text to go with it, or tap “No text”.",
+    },
+    "bc_no_caption": {"th": "ไม่มีข้อความ", "en": "No text"},
     "file_too_large": {"th": "ไฟล์ใหญ่เกิน {limit_mb} MB ค่ะ", "en": "The file is larger than {limit_mb} MB."},
     "file_wrong_type": {
         "th": "ไฟล์ {name} ไม่ใช่รูป JPEG/PNG หรือเอกสาร PDF/Office ค่ะ",

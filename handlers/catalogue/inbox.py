@@ -56,6 +56,10 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "media_sticker": {"th": "[สติกเกอร์]", "en": "[sticker]"},
     "media_location": {"th": "[ตำแหน่งที่ตั้ง]", "en": "[location]"},
     "media_other": {"th": "[สื่อ]", "en": "[media]"},
+    "inbox_file_not_kept": {
+        "th": "(ดึงไฟล์ไม่สำเร็จ ขอให้ผู้ส่งส่งใหม่)",
+        "en": "(the file could not be fetched; ask for it again)",
+    },
     "faq_added": {"th": "เพิ่มคำตอบอัตโนมัติหมายเลข {id} แล้วค่ะ", "en": "Auto-reply {id} added."},
     "faq_usage": {
         "th": "วิธีใช้: /faq_add คำถาม1; คำถาม2 | คำตอบ",

@@ -207,6 +207,7 @@ class FakeLineApi:
         self.rich_menu_images: dict[str, bytes] = {}
         self.default_rich_menu: str | None = None
         self.loading_started: list[tuple[str, int]] = []
+        self.contents: dict[str, bytes] = {}  # message id -> what the person sent (api-data's content endpoint)
         self._reply_tokens: dict[str, _ReplyToken] = {}
         self._accepted_retry_keys: dict[str, str] = {}  # retry key -> request id of the accepted request
         self._scripts: defaultdict[str, deque[Scripted]] = defaultdict(deque)
@@ -225,6 +226,7 @@ class FakeLineApi:
             ("POST", "/v2/bot/message/multicast", self._guarded("multicast", self._send)),
             ("POST", "/v2/bot/message/broadcast", self._guarded("broadcast", self._send)),
             ("GET", "/v2/bot/profile/{userId}", self._guarded("profile", self._profile)),
+            ("GET", "/v2/bot/message/{messageId}/content", self._content),
             ("GET", "/v2/bot/group/{groupId}/summary", self._guarded("group_summary", self._group_summary)),
             ("GET", "/v2/bot/group/{groupId}/member/{userId}", self._group_member),
             ("POST", "/v2/bot/chat/loading/start", self._guarded("loading", self._loading)),
@@ -277,6 +279,16 @@ class FakeLineApi:
         if picture_url:
             profile["pictureUrl"] = picture_url
         self.profiles[user_id] = profile
+
+    def add_content(self, message_id: str, data: bytes) -> None:
+        """The bytes of a photo or file a person sent in message `message_id`."""
+        self.contents[message_id] = data
+
+    async def _content(self, request: web.Request) -> web.Response:
+        data = self.contents.get(request.match_info["messageId"])
+        if data is None:
+            return _error(404, NOT_FOUND)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def set_group(self, group_id: str, name: str, picture_url: str | None = None) -> None:
         picture = picture_url or f"https://profile.line-scdn.net/fake-{group_id}"

@@ -60,6 +60,7 @@ BUTTON_ACTIONS = frozenset(
 )
 METHODS = (
     "getMe",
+    "getFile",
     "sendMessage",
     "sendPhoto",
     "sendDocument",
@@ -289,6 +290,8 @@ class FakeTelegramApi:
         self._failing: dict[str, tuple[float, int]] = {}
         self._window = SlidingWindow.per_second(rate_limit_per_s) if rate_limit_per_s else None
         self._chat_windows: dict[str, SlidingWindow] = {}
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the file download
+        self.uploads: list[dict[str, Any]] = []  # files sent to the API as bytes: method, chat, name, size
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_m_{name}") for name in METHODS
@@ -299,6 +302,7 @@ class FakeTelegramApi:
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)  # uploads of documents up to Telegram's 50 MB
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -510,6 +514,8 @@ class FakeTelegramApi:
             attachment = [attachment | {"width": 1280, "height": 720}]
         elif isinstance(params[field], dict):
             attachment["file_name"] = params[field]["upload"]
+        if isinstance(params[field], dict):
+            self.uploads.append({"method": method, "chat_id": chat_id} | params[field])
         content: dict[str, Any] = {field: attachment} | _echoed_markup(markup)
         if params.get("caption"):
             content["caption"] = params["caption"]
@@ -616,6 +622,33 @@ class FakeTelegramApi:
     async def _m_leaveChat(self, params: Params) -> bool:
         self.left_chats.append(self._target(params))
         return True
+
+    def add_file(self, data: bytes) -> str:
+        """A file as if a person had sent it: returns its file_id."""
+        file_id = f"fake-file-{uuid.uuid4().hex}"
+        self.files[file_id] = data
+        return file_id
+
+    async def _m_getFile(self, params: Params) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        if file_id not in self.files:
+            raise _error(400, "Bad Request: invalid file_id")
+        data = self.files[file_id]
+        if len(data) > 20 * 1024 * 1024:
+            raise _error(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[-16:],
+            "file_size": len(data),
+            "file_path": f"files/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        file_id = path.removeprefix("files/")
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     async def _m_getMe(self, params: Params) -> dict[str, Any]:
         flags = ("can_join_groups", "can_read_all_group_messages", "supports_inline_queries", "has_main_web_app")
