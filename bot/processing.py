@@ -179,6 +179,7 @@ class EventProcessor:
             event.file.name
             or f"{'photo' if event.file.kind == 'image' else 'file'}{_SUFFIXES.get(found.content_type, '')}"
         )
+        name = name[-255:]  # the column's size; the end keeps the file's type
         token = await media.store(
             session, fetched, content_type=found.content_type, filename=name, now=self.clock.now()
         )

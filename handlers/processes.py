@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from handlers import inbox
+from handlers import inbox, process_surveys
 from handlers.attachments import problem_values
 from handlers.choices import western_digits
 from handlers.context import Context
@@ -113,6 +113,8 @@ def step_buttons(step: ProcessStep, show: Show) -> tuple[Button, ...]:
     ]
     if step.survey_key:
         buttons.append(Button(show.t("btn_proc_survey"), f"proc:survey:{step.id}"))
+    if step.survey_report:
+        buttons.append(Button(show.t("btn_proc_survey_report"), f"proc:svrep:{step.id}"))
     return tuple(buttons)
 
 
@@ -497,10 +499,12 @@ async def _step_action(ctx: Context, action: str, step_id: int, choice: str) -> 
             return await offering(ctx, [step_card(view, step, await show_for(ctx))])
         if action == "done":
             await ctx.end_state()
+            attached = await process_surveys.attach_on_done(ctx, view, step)
             transition = await repo.mark_done(
                 ctx.session, view, step, calendar=calendar_of(ctx), now=ctx.clock.now(), actor=actor(ctx)
             )
-            return [ctx.say("proc_done_ok", n=step.number, title=step.title), *await _after(ctx, view, transition)]
+            done = ctx.say("proc_done_ok", n=step.number, title=step.title)
+            return [*attached, done, *await _after(ctx, view, transition)]
         if action == "snz":
             return await _snooze(ctx, view, step, choice)
         if action == "skip":
@@ -515,7 +519,13 @@ async def _step_action(ctx: Context, action: str, step_id: int, choice: str) -> 
             await ctx.end_state()
             return [ctx.say("proc_evidence_end")]
         if action == "survey":
-            return _survey(ctx, view, step)
+            return await process_surveys.offer(ctx, view, step)
+        if action == "sva":
+            return await process_surveys.audience_tapped(ctx, view, step, choice)
+        if action == "svgo":
+            return await process_surveys.confirm(ctx, view, step)
+        if action == "svrep":
+            return await process_surveys.attach_report(ctx, view, step)
     except ProcessError as error:
         await ctx.end_state()
         return [say_error(ctx, error)]
@@ -562,14 +572,6 @@ async def _move(ctx: Context, view: repo.ProcessView, step: ProcessStep, target:
     return [ctx.say("proc_snoozed", n=step.number, due=(await show_for(ctx)).due(step))]
 
 
-def _survey(ctx: Context, view: repo.ProcessView, step: ProcessStep) -> list[OutMessage]:
-    """The survey link: the command that opens the campaign, and a note in the step log that it was offered."""
-    if not step.survey_key:
-        return [ctx.say("expired_button")]
-    repo.log(ctx.session, view.process, step, "survey_offered", actor(ctx), ctx.clock.now(), survey=step.survey_key)
-    return [ctx.say("proc_survey_how", survey=step.survey_key)]
-
-
 # --- typed answers to the step questions ------------------------------------------------------------
 
 
@@ -600,6 +602,8 @@ async def process_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
             return await _typed_date(ctx, view, step, text)
         if name == "evidence":
             return await _evidence(event, ctx, view, step, text)
+        if name in ("survey_audience", "survey_confirm"):
+            return await process_surveys.audience_typed(ctx, view, step, text)
     except ProcessError as error:
         await ctx.end_state()
         return [say_error(ctx, error)]

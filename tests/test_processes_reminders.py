@@ -312,5 +312,5 @@ async def test_the_survey_step_offers_the_campaign(db: Database) -> None:
         await h.post_telegram(tg_callback(OFFICER, f"proc:survey:{survey_step.id}"))
         await h.settle()
         [offer] = watch.new()
-        assert "phuankru survey send ict-satisfaction --audience" in offer.text
+        assert offer.text.startswith(t("proc_sv_who", survey="ict-satisfaction").split("\n")[0])
         assert await h.count(StepLog, StepLog.action == "survey_offered") == 1

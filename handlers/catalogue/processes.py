@@ -12,6 +12,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "btn_proc_skip": {"th": "ข้าม", "en": "Skip"},
     "btn_proc_evidence": {"th": "แนบหลักฐาน", "en": "Add evidence"},
     "btn_proc_survey": {"th": "เปิดแบบสอบถาม", "en": "Open the survey"},
+    "btn_proc_survey_report": {"th": "แนบรายงานผลแบบสอบถาม", "en": "Attach the survey report"},
     "btn_proc_snooze_days": {"th": "{n} วันทำการ", "en": "{n} working day(s)"},
     "btn_proc_snooze_date": {"th": "เลือกวันที่", "en": "Choose a date"},
     "btn_proc_evidence_end": {"th": "แนบครบแล้ว", "en": "No more evidence"},
@@ -37,10 +38,45 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "This step uses the survey “{survey}”: tap “Open the survey” to open it for an audience.",
     },
     "proc_survey_report_hint": {
-        "th": "แนบรายงานผลแบบสอบถาม “{survey}” ในรายงานสรุป: phuankru survey results เลขแคมเปญ --format xlsx "
-        "แล้วแตะ “แนบหลักฐาน” (รายงานกระบวนงาน: phuankru process report {id} --format xlsx)",
-        "en": "Attach the report of the survey “{survey}”: phuankru survey results CAMPAIGN --format xlsx, "
-        "then tap “Add evidence” (this process's report: phuankru process report {id} --format xlsx).",
+        "th": "ขั้นนี้แนบรายงานผลแบบสอบถาม “{survey}” (แตะ “แนบรายงานผลแบบสอบถาม” หรือแนบให้เองเมื่อกด “เสร็จแล้ว”)"
+        " รายงานกระบวนงาน: phuankru process report {id} --format xlsx",
+        "en": "This step attaches the report of the survey “{survey}” (tap “Attach the survey report”, or it is"
+        " attached when you tap “Done”). This process's report: phuankru process report {id} --format xlsx",
+    },
+    "proc_sv_who": {
+        "th": "เปิดแบบสอบถาม “{survey}” ให้ใครตอบคะ\n"
+        "แตะเลือกกลุ่ม หรือพิมพ์กลุ่มเป้าหมายเอง เช่น role:teacher school:ชื่อโรงเรียน tag:ป้าย",
+        "en": "Who should answer the survey “{survey}”?\n"
+        "Tap a group, or type the audience, e.g. role:teacher school:NAME tag:TAG",
+    },
+    "proc_sv_type_audience": {
+        "th": "พิมพ์กลุ่มเป้าหมาย เช่น all, role:teacher, school:ชื่อโรงเรียน, tag:ป้าย หรือแตะยกเลิก",
+        "en": "Type the audience, e.g. all, role:teacher, school:NAME, tag:TAG, or tap Cancel.",
+    },
+    "proc_sv_preview": {
+        "th": "พร้อมเปิดแบบสอบถาม “{title}” ({n} ข้อ)\n"
+        "ถึง {people} คน (LINE {line}, Telegram {telegram}) และ {groups} กลุ่ม\nปิดรับ: {closes}\nยืนยันไหมคะ",
+        "en": "Ready to open “{title}” ({n} questions)\n"
+        "for {people} people (LINE {line}, Telegram {telegram}) and {groups} groups.\nCloses: {closes}\nOpen it?",
+    },
+    "proc_sv_opened": {
+        "th": "เปิดแบบสอบถามแล้วค่ะ รอบที่ {campaign}: เชิญ {people} คน และ {groups} กลุ่ม "
+        "(บันทึกในขั้นที่ {n} แล้ว ขั้นสรุปผลจะแนบรายงานของรอบนี้)\nดูผล: /survey results {campaign}",
+        "en": "Survey opened: campaign {campaign}, {people} people and {groups} groups invited "
+        "(noted in step {n}; the closing step attaches this campaign's report).\nResults: /survey results {campaign}",
+    },
+    "proc_sv_already": {
+        "th": "แบบสอบถามของกระบวนงานนี้เปิดไปแล้วค่ะ รอบที่ {campaign} (เชิญ {invited} คน)\nดูผล: /survey results {campaign}",
+        "en": "This process's survey is already open: campaign {campaign} ({invited} invited).\n"
+        "Results: /survey results {campaign}",
+    },
+    "proc_sv_none": {
+        "th": "ยังไม่ได้เปิดแบบสอบถาม “{survey}” จากกระบวนงานนี้ค่ะ เปิดได้ที่ขั้นที่ใช้แบบสอบถาม (ปุ่ม “เปิดแบบสอบถาม”)",
+        "en": "The survey “{survey}” was not opened from this process yet: open it at its step (“Open the survey”).",
+    },
+    "proc_sv_attached": {
+        "th": "แนบรายงานผลแบบสอบถาม รอบที่ {campaign} เป็นหลักฐานของขั้นที่ {n} แล้วค่ะ (สรุป แผนภูมิ และไฟล์ Excel)",
+        "en": "The report of campaign {campaign} is attached to step {n} (summary, chart and Excel file).",
     },
     "proc_forms": {"th": "แบบฟอร์มที่ใช้:\n{forms}", "en": "Forms used:\n{forms}"},
     # --- starting ---
@@ -153,14 +189,6 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "Evidence for step {n} recorded ({count} so far). Send more, or tap a button.",
     },
     "proc_evidence_end": {"th": "เรียบร้อยค่ะ", "en": "All set."},
-    "proc_survey_how": {
-        "th": "เปิดแบบสอบถาม “{survey}” ให้กลุ่มเป้าหมาย โดยให้เจ้าหน้าที่สั่งที่เครื่องของสำนักงาน:\n"
-        "phuankru survey send {survey} --audience กลุ่มเป้าหมาย\n"
-        "กลุ่มเป้าหมาย เช่น all, role:teacher, school:ชื่อโรงเรียน, tag:ป้าย (บันทึกไว้แล้วว่าได้เสนอแบบสอบถามนี้)",
-        "en": "Open the survey “{survey}” for its audience from the office's machine:\n"
-        "phuankru survey send {survey} --audience AUDIENCE\n"
-        "AUDIENCE e.g. all, role:teacher, school:NAME, tag:TAG (the offer is recorded in the step log).",
-    },
     "proc_cancelled": {"th": "ยกเลิกแล้วค่ะ ไม่มีการเปลี่ยนแปลง", "en": "Cancelled: nothing was changed."},
     # --- reminders ---
     "rem_before": {
