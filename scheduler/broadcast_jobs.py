@@ -20,7 +20,7 @@ from scheduler.delivery import default_owner
 from storage import broadcasts, outbox
 from storage.broadcast_models import Broadcast, BroadcastState
 from storage.claims import claim_due
-from storage.db import Database
+from storage.db import Database, dialect_name
 from storage.models import Contact
 
 log = structlog.get_logger("phuankru.broadcasts")
@@ -99,6 +99,13 @@ class BroadcastJobs:
         finished = 0
         for broadcast_id in [*candidates, *missed]:
             async with self.db.sessions() as session, session.begin():
+                # Lock the broadcast first. Without it, two replicas whose ticks meet both read it unreported
+                # and both send its author the report (tests/test_scaleout.py reproduces it). A broadcast another
+                # replica holds is skipped: that replica is finishing it, or queueing it.
+                if dialect_name(session) == "postgresql":
+                    locked = await session.get(Broadcast, broadcast_id, with_for_update={"skip_locked": True})
+                    if locked is None:
+                        continue
                 status = await broadcasts.status(session, broadcast_id)
                 if status is None:
                     continue
