@@ -17,7 +17,7 @@ from storage.inbound import RawEvent
 MAX_BATCH_EVENTS = 500
 
 
-Pending = tuple[Sequence[RawEvent], "asyncio.Future[list[int]]"]
+Pending = tuple[Sequence[RawEvent], "asyncio.Future[list[tuple[int, RawEvent]]]"]
 
 
 class InboundWriter:
@@ -27,11 +27,20 @@ class InboundWriter:
         self._waiting: list[Pending] = []
         self._drainer: asyncio.Task[None] | None = None
 
+    @property
+    def busy(self) -> bool:
+        """Webhooks are waiting for their events to be stored (the event processor gives way meanwhile)."""
+        return bool(self._waiting) or (self._drainer is not None and not self._drainer.done())
+
     async def store(self, events: Sequence[RawEvent]) -> list[int]:
         """Store the events; return the ids of those not seen before. Raises if the database fails."""
+        return [event_id for event_id, _ in await self.store_events(events)]
+
+    async def store_events(self, events: Sequence[RawEvent]) -> list[tuple[int, RawEvent]]:
+        """Store the events; return (id, event) for those not seen before. Raises if the database fails."""
         if not events:
             return []
-        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[tuple[int, RawEvent]]] = asyncio.get_running_loop().create_future()
         self._waiting.append((events, future))
         if self._drainer is None or self._drainer.done():
             # A task of its own, so that a request that goes away does not strand the others queued behind it.
@@ -68,6 +77,6 @@ class InboundWriter:
                 # An id goes to the first request that brought the key; a duplicate in the batch gets none.
                 event_id = ids.pop((e.channel, e.dedupe_key), None)
                 if event_id is not None:
-                    mine.append(event_id)
+                    mine.append((event_id, e))
             if not future.done():
                 future.set_result(mine)

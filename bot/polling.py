@@ -45,11 +45,11 @@ async def poll_telegram(
         if not updates:
             continue
         try:
-            ids = await writer.store([channel.raw_event(u) for u in updates])
+            stored = await writer.store_events([channel.raw_event(u) for u in updates])
         except Exception:
             # Not confirmed: the same updates come again on the next call.
             log.exception("polling.store_failed")
             await clock.sleep(5.0)
             continue
-        processor.submit(ids)
+        processor.submit_stored(stored)
         offset = max(int(u["update_id"]) for u in updates) + 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -26,6 +26,7 @@ from handlers.texts import t
 from scheduler.clock import Clock
 from storage import inbound, media, outbox
 from storage.db import Database
+from storage.inbound import RawEvent
 from storage.models import InboundEvent
 
 log = structlog.get_logger("phuankru.processing")
@@ -40,6 +41,9 @@ class Translator(Protocol):
 
 Download = Callable[[FileRef], Awaitable[bytes]]
 DOWNLOAD_TIMEOUT_S = 60
+# While webhooks are being stored, handling waits in steps of DEFER_STEP_S, at most MAX_DEFER_S per event.
+DEFER_STEP_S = 0.005
+MAX_DEFER_S = 0.25
 
 
 class EventProcessor:
@@ -65,12 +69,27 @@ class EventProcessor:
         self.on_outbox = on_outbox  # wakes the delivery worker
         self.acknowledge = acknowledge  # e.g. answering a Telegram callback query
         self.concurrency = concurrency
-        self.queue: asyncio.Queue[int] = asyncio.Queue()
+        # An event id, with its payload when the webhook that stored it is still in memory (no read back).
+        self.queue: asyncio.Queue[tuple[int, RawEvent | None]] = asyncio.Queue()
         self._locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+        self.busy: Callable[[], bool] = lambda: False  # set by serve: webhooks are being stored right now
 
-    def submit(self, event_ids: list[int]) -> None:
+    def submit(self, event_ids: Sequence[int]) -> None:
         for event_id in event_ids:
-            self.queue.put_nowait(event_id)
+            self.queue.put_nowait((event_id, None))
+
+    def submit_stored(self, stored: Sequence[tuple[int, RawEvent]]) -> None:
+        for event_id, raw in stored:
+            self.queue.put_nowait((event_id, raw))
+
+    async def _yield_to_webhooks(self) -> None:
+        """Let a burst of webhooks be stored and answered first: the platforms wait for the answer (and
+        Telegram sends again when it is slow), while a reply a moment later is not noticed. Bounded, so that
+        handling still moves under a sustained load."""
+        waited = 0.0
+        while self.busy() and waited < MAX_DEFER_S:
+            await asyncio.sleep(DEFER_STEP_S)
+            waited += DEFER_STEP_S
 
     async def recover(self) -> int:
         """Queue every stored event not yet handled (after a crash or a stop); returns how many."""
@@ -90,9 +109,10 @@ class EventProcessor:
 
     async def _work(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            event_id = await self.queue.get()
+            event_id, raw = await self.queue.get()
             try:
-                await self.process(event_id)
+                await self._yield_to_webhooks()
+                await self.process(event_id, raw)
             except Exception:
                 # The database may be away; the event stays unprocessed and is retried at the next start.
                 log.exception("processing.failed", event_id=event_id)
@@ -102,31 +122,37 @@ class EventProcessor:
     async def drain(self) -> None:
         """Handle everything queued now (tests and the tour use this instead of `run`)."""
         while not self.queue.empty():
-            event_id = self.queue.get_nowait()
+            event_id, raw = self.queue.get_nowait()
             try:
-                await self.process(event_id)
+                await self.process(event_id, raw)
             finally:
                 self.queue.task_done()
 
-    async def process(self, event_id: int) -> None:
-        async with self.db.sessions() as session:
-            row = (
-                await session.execute(
-                    select(InboundEvent.channel, InboundEvent.raw, InboundEvent.processed_at).where(
-                        InboundEvent.id == event_id
+    async def process(self, event_id: int, stored: RawEvent | None = None) -> None:
+        """Handle one stored event; `stored` is its payload as the webhook stored it (else it is read back).
+        Whether it is still unhandled is checked, under a lock, in the handling transaction itself."""
+        if stored is not None:
+            channel, raw = stored.channel, stored.raw
+        else:
+            async with self.db.sessions() as session:
+                row = (
+                    await session.execute(
+                        select(InboundEvent.channel, InboundEvent.raw, InboundEvent.processed_at).where(
+                            InboundEvent.id == event_id
+                        )
                     )
-                )
-            ).one_or_none()
-        if row is None or row.processed_at is not None:
-            return
-        translator = self.translators.get(row.channel)
+                ).one_or_none()
+            if row is None or row.processed_at is not None:
+                return
+            channel, raw = row.channel, row.raw
+        translator = self.translators.get(channel)
         if translator is None:
             return  # that channel is off in this process; another may handle it
         try:
-            event = translator.to_event(row.raw)
+            event = translator.to_event(raw)
         except Exception as exc:
             # A payload the platform's own parser could not make sense of: kept, marked, not answered.
-            log.warning("processing.unreadable_event", event_id=event_id, channel=row.channel, error=repr(exc)[:300])
+            log.warning("processing.unreadable_event", event_id=event_id, channel=channel, error=repr(exc)[:300])
             async with self.db.sessions() as session, session.begin():
                 await inbound.mark_processed(
                     session, event_id, now=self.clock.now(), error=f"unreadable: {exc!r}"[:1000]

@@ -171,6 +171,7 @@ def build_services(
     )
     # SQLite has one writer: parallel handlers would only queue on its lock (and could time out under load).
     workers = 1 if db.backend == "sqlite" else 4
+    writer = InboundWriter(db, clock)
     downloads: dict[str, Download] = {}
     if line is not None:
         downloads["line"] = line.download
@@ -188,6 +189,7 @@ def build_services(
         downloads=downloads,
         public_url=settings.phuankru_public_url or "",
     )
+    processor.busy = lambda: writer.busy
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
     ticker.add("surveys", survey_jobs.for_services(settings, db, clock, calendar, worker, telegram))
@@ -200,7 +202,7 @@ def build_services(
         line=line,
         telegram=telegram,
         console=console,
-        writer=InboundWriter(db, clock),
+        writer=writer,
         processor=processor,
         worker=worker,
         ticker=ticker,

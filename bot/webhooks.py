@@ -25,14 +25,14 @@ def _reject(channel: str, status: int, reason: str) -> web.Response:
 
 async def _accept(services: Services, channel: str, raws: list[RawEvent]) -> web.Response:
     try:
-        ids = await services.writer.store(raws)
+        stored = await services.writer.store_events(raws)
     except Exception:
         # Nothing stored: 503 makes the platform deliver it again later, so nothing is lost.
         log.exception("webhook.store_failed", channel=channel)
         return web.json_response({"ok": False, "error": "temporarily unavailable"}, status=503)
     for raw in raws:
         metrics.EVENTS_RECEIVED.labels(channel, raw.kind).inc()
-    services.processor.submit(ids)
+    services.processor.submit_stored(stored)
     return web.json_response({"ok": True})
 
 
