@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LINTED := bot handlers scheduler storage tests benchmarks
 
-.PHONY: venv test lint demo tour bench clean
+.PHONY: venv test lint demo tour bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PhuanKru needs Python 3.11 or newer")'
@@ -36,5 +36,13 @@ tour: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# Coverage-guided fuzzing of the webhook parsers for FUZZ_SECONDS. atheris is installed here only: it is not a test
+# dependency (tests/test_fuzz_target.py runs the same target without it). Crashes and the corpus go to .fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check atheris
+	mkdir -p .fuzz/corpus
+	$(PY) tests/fuzz/fuzz_webhooks.py -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=.fuzz/ .fuzz/corpus
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .fuzz *.egg-info

@@ -27,6 +27,7 @@ from bot.cli_support import (
     settings_from_env,
     with_database,
 )
+from handlers.spreadsheet_safe import csv_cell, xlsx_safe_row
 from handlers.texts import CATALOGUE
 from handlers.thaidate import thai_date
 from scheduler.clock import SystemClock
@@ -184,8 +185,6 @@ CHANNEL_LABELS: Final = {"line": "LINE", "telegram": "Telegram", "web": "เว�
 # Excel's code for day, Thai month and Buddhist-era year (5 ม.ค. 2569): 1 = Western digits, 07 = the Thai
 # Buddhist calendar, 041E = Thai. The cell still holds a real date, so it sorts and filters as one.
 XLSX_THAI_DATE: Final = "[$-107041E]d mmm yyyy"
-# A cell starting with one of these is a formula to Excel; display names come from strangers on LINE.
-FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 ExportRow = tuple[object, ...]
 
 
@@ -230,9 +229,7 @@ def write_csv(path: Path, rows: Sequence[ExportRow]) -> None:
     def cell(value: object) -> object:
         if isinstance(value, date):
             return value.isoformat()  # Excel reads ISO dates as dates, in any locale
-        if isinstance(value, str) and value.startswith(FORMULA_START):
-            return "'" + value
-        return value
+        return csv_cell(value)  # display names come from strangers on LINE: no formulas
 
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -259,10 +256,9 @@ def write_xlsx(path: Path, rows: Sequence[ExportRow]) -> None:
         header_cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
+        xlsx_safe_row(sheet[sheet.max_row])  # openpyxl would write "=..." as a formula
         for data_cell in sheet[sheet.max_row]:
-            if isinstance(data_cell.value, str) and data_cell.value.startswith("="):
-                data_cell.data_type = "s"  # openpyxl would write it as a formula
-            elif isinstance(data_cell.value, date):
+            if isinstance(data_cell.value, date):
                 data_cell.number_format = XLSX_THAI_DATE
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions

@@ -32,6 +32,7 @@ from bot.cli_support import (
 )
 from bot.config import ConfigError, Settings
 from handlers.processes import Show, assignment_messages, error_text, target_of
+from handlers.spreadsheet_safe import xlsx_safe_row
 from handlers.thaidate import thai_date
 from scheduler.calendar import OfficeCalendar
 from scheduler.clock import Clock, SystemClock
@@ -532,6 +533,7 @@ def write_report_xlsx(path: Path, data: dict[str, Any], tz: ZoneInfo) -> None:
     rows += [("เอกสารอ้างอิง", r) for r in data["references"]]
     for label, value in rows:
         summary.append([label, value])
+        xlsx_safe_row(summary[summary.max_row])  # titles, names and reasons are typed text, never formulas
         if isinstance(value, date):
             summary.cell(summary.max_row, 2).number_format = XLSX_THAI_DATE
     summary.column_dimensions["A"].width = 28
@@ -558,6 +560,7 @@ def write_report_xlsx(path: Path, data: dict[str, Any], tz: ZoneInfo) -> None:
                 evidence,
             ]
         )
+        xlsx_safe_row(steps[steps.max_row])  # skip reasons and evidence notes are typed in chat
         for column, fmt in ((3, XLSX_THAI_DATE), (4, XLSX_THAI_DATE), (6, XLSX_THAI_DATETIME)):
             steps.cell(steps.max_row, column).number_format = fmt
 
@@ -566,6 +569,7 @@ def write_report_xlsx(path: Path, data: dict[str, Any], tz: ZoneInfo) -> None:
     for row in data["log"]:
         detail = json.dumps(row["detail"], ensure_ascii=False) if row["detail"] else ""
         log.append([moment(row["at"]), row["step"], row["who"], ACTION_TH.get(row["action"], row["action"]), detail])
+        xlsx_safe_row(log[log.max_row])
         log.cell(log.max_row, 1).number_format = XLSX_THAI_DATETIME
     for sheet in (steps, log):
         for cell in sheet[1]:

@@ -228,7 +228,7 @@ class EventProcessor:
         """Run the handlers and queue their messages; True when something was queued."""
         try:
             async with self.db.sessions() as session, session.begin():
-                if await inbound.lock_unprocessed(session, event_id) is None:
+                if not await inbound.lock_unprocessed(session, event_id):
                     return False  # another replica has it, or had it
                 if fetched is not None:
                     event = await self._keep_file(session, event, fetched)

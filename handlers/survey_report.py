@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.spreadsheet_safe import csv_cell, xlsx_safe
 from handlers.texts import CATALOGUE, t
 from storage import survey_results, surveys
 from storage.survey_models import QuestionType, SurveyQuestion
@@ -551,7 +552,8 @@ def to_csv(report: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADERS)
-    writer.writerows(_csv_rows(report))
+    # Typed answers and names are people's text: a leading = + - @ must not become a formula in Excel.
+    writer.writerows([csv_cell(value) for value in row] for row in _csv_rows(report))
     return buffer.getvalue()
 
 
@@ -613,7 +615,7 @@ class _XlsxSheet:
             self.sheet.column_dimensions[get_column_letter(index)].width = width
 
     def line(self, text: str, columns: int, *, big: bool = False) -> None:
-        cell = self.sheet.cell(self.row, 1, text)
+        cell = xlsx_safe(self.sheet.cell(self.row, 1, text))
         cell.font, cell.alignment = (self.title_font if big else self.font), self.left
         if columns > 1:
             self.sheet.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=columns)
@@ -623,7 +625,7 @@ class _XlsxSheet:
         for column, value in enumerate(values, start=1):
             if isinstance(value, Decimal):
                 value = float(value)
-            cell = self.sheet.cell(self.row, column, value)
+            cell = xlsx_safe(self.sheet.cell(self.row, column, value))  # a typed "=..." stays text
             cell.border = self.box
             cell.font = self.bold if (bold or head or total) else self.font
             if head:
@@ -641,7 +643,7 @@ class _XlsxSheet:
     def band(self, text: str, columns: int) -> None:
         """A section's heading row across the table."""
         for column in range(1, columns + 1):
-            cell = self.sheet.cell(self.row, column, text if column == 1 else None)
+            cell = xlsx_safe(self.sheet.cell(self.row, column, text if column == 1 else None))
             cell.border, cell.font, cell.alignment = self.box, self.bold, self.left
         self.sheet.merge_cells(start_row=self.row, start_column=1, end_row=self.row, end_column=columns)
         self.row += 1

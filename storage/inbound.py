@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import dialect_name
 from storage.models import InboundEvent
 
+# A JSON "\u0000" not preceded by an escaping backslash (an odd number of backslashes before "u0000" is the escape).
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul(raw: dict[str, Any]) -> dict[str, Any]:
+    """The payload with every NUL character in its strings (keys too) replaced by U+FFFD.
+
+    PostgreSQL can store no NUL in JSONB or text: an update carrying one was refused at every delivery (503, so the
+    platform retried it for ever) on PostgreSQL while SQLite took it. No person means a NUL, so it is replaced, on
+    both databases alike, and the rest of the event is handled as usual.
+    """
+    dumped = json.dumps(raw)
+    if _NUL_ESCAPE.search(dumped) is None:
+        return raw
+    cleaned: dict[str, Any] = json.loads(_NUL_ESCAPE.sub(r"\1\\ufffd", dumped))
+    return cleaned
+
 
 @dataclass(frozen=True, slots=True)
 class RawEvent:
@@ -21,6 +40,10 @@ class RawEvent:
     dedupe_key: str
     kind: str
     raw: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        # Here rather than only when storing: the copy handled from memory is then the same as the stored one.
+        object.__setattr__(self, "raw", without_nul(self.raw))
 
 
 async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: datetime) -> dict[tuple[str, str], int]:
@@ -34,7 +57,13 @@ async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: d
         return {}
     insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     rows = [
-        {"channel": e.channel, "dedupe_key": e.dedupe_key, "kind": e.kind, "raw": e.raw, "received_at": now}
+        {
+            "channel": e.channel,
+            "dedupe_key": e.dedupe_key,
+            "kind": e.kind,
+            "raw": e.raw,  # without NUL characters (RawEvent removed them)
+            "received_at": now,
+        }
         for e in events
     ]
     statement = (
@@ -54,12 +83,13 @@ async def unprocessed_ids(session: AsyncSession, *, limit: int = 1000) -> list[i
     return list(result.scalars())
 
 
-async def lock_unprocessed(session: AsyncSession, event_id: int) -> InboundEvent | None:
-    """The event if nobody has processed it yet, locked for this transaction (skipped if another replica has it)."""
-    query = select(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.processed_at.is_(None))
+async def lock_unprocessed(session: AsyncSession, event_id: int) -> bool:
+    """Whether nobody has processed the event yet; it is then locked for this transaction (on PostgreSQL, an
+    event another replica holds is skipped). Only the id is read: the handler has the payload already."""
+    query = select(InboundEvent.id).where(InboundEvent.id == event_id, InboundEvent.processed_at.is_(None))
     if dialect_name(session) == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(query)).scalar_one_or_none() is not None
 
 
 async def mark_processed(session: AsyncSession, event_id: int, *, now: datetime, error: str | None = None) -> None:

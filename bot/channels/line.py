@@ -181,7 +181,7 @@ class LineChannel:
             raise WebhookRejected(401, "invalid X-Line-Signature")
         try:
             payload = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list):
@@ -206,7 +206,10 @@ class LineChannel:
                 Channel.LINE, EventKind.UNKNOWN, ChatRef(Channel.LINE, ChatKind.PRIVATE, ""), event_id=event_id
             )
         chat, user_id = self._source(parsed)
-        occurred = datetime.fromtimestamp(parsed.timestamp / 1000, tz=UTC)
+        try:
+            occurred: datetime | None = datetime.fromtimestamp(parsed.timestamp / 1000, tz=UTC)
+        except (ValueError, OverflowError, OSError):  # a timestamp no calendar holds: the event is still read
+            occurred = None
         base: dict[str, Any] = {
             "channel": Channel.LINE,
             "chat": chat,

@@ -78,6 +78,11 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def _text(value: object) -> str | None:
+    """A text field as Telegram sends it; PTB passes on whatever type a payload had, so anything else is none."""
+    return value if isinstance(value, str) else None
+
+
 def _file_ref(message: Message) -> FileRef | None:
     """The photo (its largest size) or document of a message, as Telegram holds it."""
     if message.photo:
@@ -133,7 +138,7 @@ class TelegramChannel:
             raise WebhookRejected(401, "invalid X-Telegram-Bot-Api-Secret-Token")
         try:
             raw = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) or isinstance(raw["update_id"], bool):
             raise WebhookRejected(400, "body is not a Telegram update")
@@ -155,6 +160,17 @@ class TelegramChannel:
                 Channel.TELEGRAM, EventKind.UNKNOWN, ChatRef(Channel.TELEGRAM, ChatKind.PRIVATE, ""), event_id=event_id
             )
         base: dict[str, Any] = {"channel": Channel.TELEGRAM, "event_id": event_id}
+        try:
+            return self._update_event(update, base)
+        except (AttributeError, TypeError):
+            # PTB parses leniently: an update missing a part it requires (a message without its chat, a member
+            # change without the new status) comes through incomplete. Only Telegram sends updates, so this is a
+            # malformed one: kept in the database, otherwise ignored.
+            return Event(
+                Channel.TELEGRAM, EventKind.UNKNOWN, ChatRef(Channel.TELEGRAM, ChatKind.PRIVATE, ""), event_id=event_id
+            )
+
+    def _update_event(self, update: Update, base: dict[str, Any]) -> Event:
         if update.callback_query is not None:
             query = update.callback_query
             chat = query.message.chat if query.message is not None else None
@@ -167,8 +183,8 @@ class TelegramChannel:
                 kind=EventKind.POSTBACK,
                 chat=ref,
                 user_id=str(query.from_user.id),
-                user_name=query.from_user.full_name,
-                data=query.data,
+                user_name=_text(query.from_user.full_name),
+                data=_text(query.data),
                 callback_id=query.id,
                 **base,
             )
@@ -187,7 +203,7 @@ class TelegramChannel:
                 kind=kind,
                 chat=ref,
                 user_id=str(change.from_user.id),
-                user_name=change.from_user.full_name,
+                user_name=_text(change.from_user.full_name),
                 occurred_at=change.date,
                 **base,
             )
@@ -205,7 +221,7 @@ class TelegramChannel:
         who: dict[str, Any] = {
             "chat": ref,
             "user_id": str(user.id) if user else None,
-            "user_name": user.full_name if user else None,
+            "user_name": _text(user.full_name) if user else None,
             "occurred_at": message.date,
         }
         if message.new_chat_members:
@@ -219,7 +235,7 @@ class TelegramChannel:
             return Event(kind=EventKind.MEMBER_LEFT, members=(str(gone.id),), **who, **base)
         if message.reply_to_message is not None:
             who["reply_to"] = str(message.reply_to_message.message_id)
-        if message.text is not None:
+        if isinstance(message.text, str):
             text = message.text
             who["mentions_bot"] = self._mentions_me(message)
             if ref.is_private and text.strip().lower() == "/start":
@@ -246,7 +262,9 @@ class TelegramChannel:
             replied = message.reply_to_message
             to_me = replied is not None and replied.from_user is not None and replied.from_user.id == self.bot.id
             file = _file_ref(message) if ref.is_private or to_me else None
-            return Event(kind=EventKind.MEDIA, media_type=kind_name, text=message.caption, file=file, **who, **base)
+            return Event(
+                kind=EventKind.MEDIA, media_type=kind_name, text=_text(message.caption), file=file, **who, **base
+            )
         return Event(kind=EventKind.UNKNOWN, **who, **base)
 
     def _mentions_me(self, message: Message) -> bool:
@@ -260,7 +278,7 @@ class TelegramChannel:
     @staticmethod
     def _chat_ref(chat: Any) -> ChatRef:
         kind = _CHAT_KINDS.get(chat.type, ChatKind.GROUP)
-        title = chat.title or chat.full_name if kind is not ChatKind.PRIVATE else None
+        title = _text(chat.title or chat.full_name) if kind is not ChatKind.PRIVATE else None
         return ChatRef(Channel.TELEGRAM, kind, str(chat.id), title)
 
     async def answer_callback(self, callback_id: str) -> None:
