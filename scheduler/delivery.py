@@ -112,33 +112,55 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self.stats = DeliveryStats()
         self._on_outcome = on_outcome  # (channel, outcome): how bot/ feeds its metrics
-        self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []  # one per running lane
         self._pending: list[Outcome] = []
         self._flush_lock = asyncio.Lock()
 
     def wake(self) -> None:
         """New rows are waiting: do not wait for the next poll."""
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set; a batch in progress is finished first."""
+        """Deliver until `stop` is set; a batch in progress is finished first.
+
+        One lane per platform: each claims and sends its own platform's rows, so a broadcast's Telegram half and
+        its LINE half go out side by side, and a slow platform's batch does not hold up the other's."""
+        lanes = [asyncio.create_task(self._lane(stop, channel)) for channel in self.senders]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+
+    async def _lane(self, stop: asyncio.Event, channel: Channel) -> None:
+        wake = asyncio.Event()
+        self._wakes.append(wake)
+        try:
+            await self._lane_loop(stop, channel, wake)
+        finally:
+            self._wakes.remove(wake)
+
+    async def _lane_loop(self, stop: asyncio.Event, channel: Channel, wake: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                done = await self.run_once()
+                done = await self.run_once([channel])
             except Exception:
                 # The database may be restarting; the rows stay in the outbox and are claimed again later.
-                log.exception("delivery.batch_failed")
+                log.exception("delivery.batch_failed", channel=channel.value)
                 done = 0
             if done == 0:
-                self._wake.clear()
-                waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+                wake.clear()
+                waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
                 _, pending = await asyncio.wait(waiters, timeout=self.poll_interval_s, return_when="FIRST_COMPLETED")
                 for task in pending:
                     task.cancel()
 
-    async def run_once(self) -> int:
-        """Claim one batch of due rows, send them all, record every outcome; return how many were handled."""
-        if not self.senders:
+    async def run_once(self, channels: Sequence[Channel] | None = None) -> int:
+        """Claim one batch of due rows (of `channels`, default all), send them all, record every outcome; return
+        how many were handled."""
+        wanted = [c for c in (channels or self.senders) if c in self.senders]
+        if not wanted:
             return 0
         now = self.clock.now()
         async with self.db.sessions() as session, session.begin():
@@ -148,7 +170,7 @@ class DeliveryWorker:
                 now=now,
                 lease=self.lease,
                 limit=self.batch_size,
-                channels=[c.value for c in self.senders],
+                channels=[c.value for c in wanted],
             )
         if not items:
             return 0
