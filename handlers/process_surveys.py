@@ -17,7 +17,7 @@ from handlers import survey_report
 from handlers.context import Context
 from handlers.model import Attachment, Button, OutMessage
 from handlers.roles import actor_of
-from handlers.surveys import LINKS, SendRequest, open_campaign, prepare_send
+from handlers.surveys import LINKS, SendRequest, open_in_chat, prepare_send
 from handlers.thaidate import thai_datetime
 from storage import audiences, media
 from storage import processes as repo
@@ -131,22 +131,11 @@ async def confirm(ctx: Context, view: repo.ProcessView, step: ProcessStep) -> li
     await ctx.end_state()
     repo.check_active(view)
     request = SendRequest(step.survey_key, tuple(data.get("audience") or ()), closes_at=_closes_at(ctx, step))
+    opened = await open_in_chat(ctx, request)
+    if isinstance(opened, OutMessage):
+        return [opened]
+    found, campaign = opened
     now = ctx.clock.now()
-    try:
-        found = await prepare_send(ctx.session, request, now=now)
-    except SurveyError as exc:
-        return [ctx.say(exc.code, **exc.values)]
-    except audiences.AudienceError as exc:
-        return [ctx.say(f"sv_audience_{exc.code}", value=exc.value)]
-    campaign = await open_campaign(
-        ctx.session,
-        found,
-        now=now,
-        tz=ZoneInfo(ctx.config.timezone),
-        actor=actor_of(ctx),
-        actor_contact_id=ctx.contact.id if ctx.contact else None,
-    )
-    ctx.queued = True
     repo.log(ctx.session, view.process, step, OPENED, _actor(ctx), now, survey=step.survey_key, campaign=campaign.id)
     return [
         ctx.say(

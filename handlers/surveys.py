@@ -943,22 +943,10 @@ async def _send_answer(ctx: Context, yes: bool) -> list[OutMessage]:
         return [ctx.say("sv_send_cancelled")]
     if not has_role(ctx, Role.STAFF):
         return refuse(ctx, "survey.send", Role.STAFF)
-    now = ctx.clock.now()
-    try:
-        preview = await prepare_send(ctx.session, request, now=now)
-    except SurveyError as exc:
-        return [ctx.say(exc.code, **exc.values)]
-    except audiences.AudienceError as exc:
-        return [ctx.say(f"sv_audience_{exc.code}", value=exc.value)]
-    campaign = await open_campaign(
-        ctx.session,
-        preview,
-        now=now,
-        tz=ZoneInfo(ctx.config.timezone),
-        actor=actor_of(ctx),
-        actor_contact_id=ctx.contact.id,
-    )
-    log.info("survey.sent", campaign=campaign.id, people=len(preview.audience.people))
+    opened = await open_in_chat(ctx, request)
+    if isinstance(opened, OutMessage):
+        return [opened]
+    preview, campaign = opened
     return [
         ctx.say(
             "sv_sent",
@@ -967,6 +955,29 @@ async def _send_answer(ctx: Context, yes: bool) -> list[OutMessage]:
             groups=len(preview.audience.groups),
         )
     ]
+
+
+async def open_in_chat(ctx: Context, request: SendRequest) -> tuple[SendPreview, SurveyCampaign] | OutMessage:
+    """A send confirmed in chat, checked again now (time has passed since the preview): the campaign, or the
+    polite message saying what is wrong."""
+    now = ctx.clock.now()
+    try:
+        preview = await prepare_send(ctx.session, request, now=now)
+    except SurveyError as exc:
+        return ctx.say(exc.code, **exc.values)
+    except audiences.AudienceError as exc:
+        return ctx.say(f"sv_audience_{exc.code}", value=exc.value)
+    campaign = await open_campaign(
+        ctx.session,
+        preview,
+        now=now,
+        tz=ZoneInfo(ctx.config.timezone),
+        actor=actor_of(ctx),
+        actor_contact_id=ctx.contact.id if ctx.contact else None,
+    )
+    ctx.queued = True  # the invitations: the delivery worker is woken
+    log.info("survey.sent", campaign=campaign.id, people=len(preview.audience.people))
+    return preview, campaign
 
 
 @router.flow(SEND_FLOW)
