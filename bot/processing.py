@@ -43,7 +43,7 @@ Download = Callable[[FileRef], Awaitable[bytes]]
 DOWNLOAD_TIMEOUT_S = 60
 # While webhooks are being stored, handling waits in steps of DEFER_STEP_S, at most MAX_DEFER_S per event.
 DEFER_STEP_S = 0.005
-MAX_DEFER_S = 0.25
+MAX_DEFER_S = 1.0
 
 
 class EventProcessor:

@@ -163,6 +163,9 @@ class DeliveryWorker:
         if not wanted:
             return 0
         now = self.clock.now()
+        async with self.db.sessions() as session:
+            if not await outbox.has_due(session, now=now, channels=[c.value for c in wanted]):
+                return 0
         async with self.db.sessions() as session, session.begin():
             items = await outbox.claim(
                 session,

@@ -26,9 +26,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_pre_ping=True
-        )
+        # No pre-ping: a file does not drop connections, and each ping is one more trip through aiosqlite's
+        # thread for every session (several per handled event).
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     return create_async_engine(

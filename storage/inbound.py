@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,10 +40,13 @@ class RawEvent:
     dedupe_key: str
     kind: str
     raw: dict[str, Any]
+    # True when the adapter saw the body had no "\u0000" escape at all (so no NUL): the check is skipped.
+    nul_free: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         # Here rather than only when storing: the copy handled from memory is then the same as the stored one.
-        object.__setattr__(self, "raw", without_nul(self.raw))
+        if not self.nul_free:
+            object.__setattr__(self, "raw", without_nul(self.raw))
 
 
 async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: datetime) -> dict[tuple[str, str], int]:
@@ -66,13 +69,14 @@ async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: d
         }
         for e in events
     ]
+    # One statement, its rows as parameters: SQLAlchemy compiles it once and caches it ("insertmanyvalues"
+    # batches the rows into multi-row INSERTs itself), where .values(rows) compiled anew for every batch size.
     statement = (
         insert(InboundEvent)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
         .returning(InboundEvent.id, InboundEvent.channel, InboundEvent.dedupe_key)
     )
-    result = await session.execute(statement)
+    result = await session.execute(statement, rows)
     return {(row.channel, row.dedupe_key): row.id for row in result}
 
 

@@ -197,6 +197,15 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+async def has_due(session: AsyncSession, *, now: datetime, channels: Sequence[str]) -> bool:
+    """Whether anything is due for `channels`: a read, so that an idle worker that was woken (or polls) does not
+    take SQLite's only write lock just to find nothing to claim."""
+    found = await session.execute(
+        select(OutboxMessage.id).where(_claimable(now), OutboxMessage.channel.in_(channels)).limit(1)
+    )
+    return found.first() is not None
+
+
 async def claim(
     session: AsyncSession,
     *,

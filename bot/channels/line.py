@@ -187,11 +187,13 @@ class LineChannel:
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")
         raws = []
+        nul_free = "\\u0000" not in text  # JSON can only carry a NUL as that escape
         for raw in events:
             if not (isinstance(raw, dict) and isinstance(raw.get("webhookEventId"), str) and raw["webhookEventId"]):
                 raise WebhookRejected(400, "an event has no webhookEventId")
             kind = raw.get("type")
-            raws.append(RawEvent("line", raw["webhookEventId"][:128], str(kind)[:32] if kind else "unknown", raw))
+            key, kind_name = raw["webhookEventId"][:128], str(kind)[:32] if kind else "unknown"
+            raws.append(RawEvent("line", key, kind_name, raw, nul_free=nul_free))
         return raws
 
     def to_event(self, raw: dict[str, Any]) -> Event:

@@ -142,12 +142,12 @@ class TelegramChannel:
             raise WebhookRejected(400, "body is not JSON") from None
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) or isinstance(raw["update_id"], bool):
             raise WebhookRejected(400, "body is not a Telegram update")
-        return [self.raw_event(raw)]
+        return [self.raw_event(raw, nul_free=b"\\u0000" not in body)]
 
     @staticmethod
-    def raw_event(raw: dict[str, Any]) -> RawEvent:
+    def raw_event(raw: dict[str, Any], *, nul_free: bool = False) -> RawEvent:
         kind = next((k for k in raw if k != "update_id"), "unknown")
-        return RawEvent("telegram", str(raw["update_id"]), kind[:32], raw)
+        return RawEvent("telegram", str(raw["update_id"]), kind[:32], raw, nul_free=nul_free)
 
     def to_event(self, raw: dict[str, Any]) -> Event:
         event_id = str(raw.get("update_id", ""))
