@@ -7,6 +7,7 @@ and each request then answers with only its own new events. SQLite thus does one
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 from scheduler.clock import Clock
@@ -15,6 +16,7 @@ from storage.db import Database
 from storage.inbound import RawEvent
 
 MAX_BATCH_EVENTS = 500
+QUIET_S = 0.01
 
 
 Pending = tuple[Sequence[RawEvent], "asyncio.Future[list[tuple[int, RawEvent]]]"]
@@ -26,11 +28,15 @@ class InboundWriter:
         self._clock = clock
         self._waiting: list[Pending] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._last_request = float("-inf")
 
     @property
     def busy(self) -> bool:
-        """Webhooks are waiting for their events to be stored (the event processor gives way meanwhile)."""
-        return bool(self._waiting) or (self._drainer is not None and not self._drainer.done())
+        """Webhooks are arriving: some wait for their events to be stored, or one came within QUIET_S (the event
+        processor gives way meanwhile; a burst's requests arrive closer together than that)."""
+        if self._waiting or (self._drainer is not None and not self._drainer.done()):
+            return True
+        return time.monotonic() - self._last_request < QUIET_S
 
     async def store(self, events: Sequence[RawEvent]) -> list[int]:
         """Store the events; return the ids of those not seen before. Raises if the database fails."""
@@ -40,6 +46,7 @@ class InboundWriter:
         """Store the events; return (id, event) for those not seen before. Raises if the database fails."""
         if not events:
             return []
+        self._last_request = time.monotonic()
         future: asyncio.Future[list[tuple[int, RawEvent]]] = asyncio.get_running_loop().create_future()
         self._waiting.append((events, future))
         if self._drainer is None or self._drainer.done():
