@@ -606,8 +606,19 @@ def main() -> None:
         ]
         best_conc = int(max(sweep, key=lambda r: r.rate).config["concurrency"])
         best = [execute(fakes, workdir, f"push, run {i + 1}", concurrency=best_conc) for i in range(REPEATS)]
-        multicast = execute(fakes, workdir, "LINE multicast", concurrency=best_conc, line_mode="multicast")
-        what_if = execute(fakes, workdir, "what-if: client fixes", concurrency=best_conc, what_if=True)
+        broadcast = [
+            execute(fakes, workdir, f"broadcast, run {i + 1}", concurrency=best_conc, line_mode="multicast")
+            for i in range(REPEATS)
+        ]
+        big = execute(
+            fakes,
+            workdir,
+            f"broadcast to {2 * BIG_RECIPIENTS:,}",
+            concurrency=best_conc,
+            line_mode="multicast",
+            telegram=BIG_RECIPIENTS,
+            line=BIG_RECIPIENTS,
+        )
         capped = execute(
             fakes,
             workdir,
@@ -638,9 +649,9 @@ def main() -> None:
         monitor.stop()
         fakes.close()
     results = Results(
-        sweep, best, multicast, what_if, capped, profiled, profile, time.monotonic() - started, monitor.sentence()
+        sweep, best, broadcast, big, capped, profiled, profile, time.monotonic() - started, monitor.sentence()
     )
-    plot([*best, multicast, what_if], capped)
+    plot([*broadcast, *best, big], capped)
     write_section("delivery", report(results))
     print("report: docs/PERFORMANCE.md (section delivery), plot: docs/perf/delivery.png")
     shutil.rmtree(workdir, ignore_errors=True)

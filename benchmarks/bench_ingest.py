@@ -442,11 +442,11 @@ def report(
     )
     target_rows = []
     for channel in ("line", "telegram"):
-        p = find(points, SQLITE, channel, 64)
+        sq = find(points, SQLITE, channel, 64)
         ptb = find(points, PTB, "telegram", 64)
-        if p is None:
+        if sq is None:
             continue
-        rps, p99 = p.med("rps"), p.med("p99_ms")
+        rps, p99 = sq.med("rps"), sq.med("p99_ms")
         ptb_rps = ptb.med("rps") if ptb else float("nan")
         bare = find(points, BARE, channel, 64)
         bare_rps = bare.med("rps") if bare else float("nan")
@@ -459,7 +459,7 @@ def report(
                 f"{verdict(ptb is not None and rps >= ptb_rps)}",
                 f"{fmt(rps)} vs {fmt(bare_rps)} req/s ({rps / bare_rps:.2f}×): "
                 f"{verdict(bare is not None and rps >= 0.3 * bare_rps)}",
-                "0" if p.failures == 0 else f"{p.failures} **(not 200)**",
+                "0" if sq.failures == 0 else f"{sq.failures} **(not 200)**",
             ]
         )
     targets = markdown_table(

@@ -56,6 +56,7 @@ class TelegramPerson:
 
     def last_buttons(self) -> list[tuple[str, str]]:
         markup = next(s.reply_markup for s in reversed(self.h.telegram.sent) if s.chat_id == str(self.id))
+        assert markup is not None, "the last message has no buttons"
         return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
 
 
