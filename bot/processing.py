@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from handlers import dispatch
-from handlers.attachments import MAX_DOCUMENT_BYTES, MAX_PREVIEW_BYTES, identify, preview_jpeg
+from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
 from handlers.context import HandlerConfig
 from handlers.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
 from handlers.texts import t
@@ -206,21 +206,18 @@ class EventProcessor:
             or f"{'photo' if event.file.kind == 'image' else 'file'}{_SUFFIXES.get(found.content_type, '')}"
         )
         name = name[-255:]  # the column's size; the end keeps the file's type
-        token = await media.store(
-            session, fetched, content_type=found.content_type, filename=name, now=self.clock.now()
+        small = await asyncio.to_thread(preview_for, found.kind, fetched)  # Pillow: off the event loop
+        token = await media.keep(
+            session, fetched, content_type=found.content_type, filename=name, now=self.clock.now(), preview=small
         )
-        url = f"{self.public_url}/media/{token}"
-        preview = None
-        if found.kind == "image" and len(fetched) > MAX_PREVIEW_BYTES:
-            small = preview_jpeg(fetched)
-            if small is not None:
-                preview_token = media.preview_token(token)
-                await media.store(
-                    session, small, content_type="image/jpeg", filename=name, now=self.clock.now(), token=preview_token
-                )
-                preview = f"{self.public_url}/media/{preview_token}"
+        preview = f"{self.public_url}/media/{media.preview_token(token)}" if small is not None else None
         attachment = Attachment(
-            found.kind, url, preview_url=preview, filename=name, media_token=token, content_type=found.content_type
+            found.kind,
+            f"{self.public_url}/media/{token}",
+            preview_url=preview,
+            filename=name,
+            media_token=token,
+            content_type=found.content_type,
         )
         return replace(event, attachment=attachment)
 

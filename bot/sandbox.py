@@ -3,7 +3,9 @@
 Mounted by `bot.app.create_app` only when the sandbox is on (no LINE/Telegram credentials, or
 PHUANKRU_SANDBOX=1); otherwise every /sandbox address is a 404. The page talks over a WebSocket to the web
 channel (`bot.channels.web`): what it sends is stored and handled like a webhook event, what the bot says comes
-back through the outbox and the delivery worker. The staff view (`bot.sandbox_staff`) reads the database;
+back through the outbox and the delivery worker. A photo or file chosen on the page is uploaded to
+`POST /sandbox/api/upload?as=PERSONA` (multipart, field `file`, optional `id`), kept like a file fetched from LINE
+or Telegram, and handled as that persona's message. The staff view (`bot.sandbox_staff`) reads the database;
 the clock endpoint lets the demo run time faster so that tomorrow's reminder can be seen now.
 
 The sandbox has no log-in: anyone who reaches it can act as any persona. It is for a demo machine or a
@@ -15,22 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
+import secrets
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import structlog
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import select
 
 from bot import sandbox_staff
-from bot.channels.web import CHAT_ID, FrameError, WebChannel, chat_key
+from bot.channels.web import CHAT_ID, CLIENT_ID, MAX_FILENAME, FrameError, WebChannel, chat_key
 from bot.richmenu import thai_font_path
 from bot.services import Services
 from bot.webhooks import SERVICES
+from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
+from handlers.texts import t
 from scheduler.clock import Clock
-from storage import chats, contacts
+from storage import chats, contacts, media
+from storage.inbound import RawEvent
 from storage.models import Contact, School
 
 log = structlog.get_logger("phuankru.sandbox")
@@ -39,6 +48,14 @@ STATIC_DIR = Path(__file__).parent / "sandbox_static"
 MAX_FRAME_BYTES = 16 * 1024
 MAX_ADVANCE = timedelta(days=31)
 RATES = (1.0, 60.0, 600.0, 3600.0, 86400.0)
+# An upload is read as a stream, not through the app's 1 MB client_max_size (kept for the webhooks): the file up to
+# the platforms' document limit, plus room for the multipart headers and the id field.
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
+MAX_UPLOAD_OVERHEAD = 64 * 1024
+UPLOAD_CHUNK = 64 * 1024
+# A name for a photo or file that came without one (as the processor names a photo from LINE or Telegram).
+_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
+_BROWSER_ESCAPES = re.compile("%(?:22|0D|0A)")
 
 
 def _web(request: web.Request) -> tuple[Services, WebChannel]:
@@ -184,15 +201,147 @@ async def _receive(
         await ws.send_json({"type": "error", "message": str(exc)[:200]})
         return
     try:
-        ids = await services.writer.store([raw])
+        new = await _store_and_handle(services, channel, raw, name=name)
     except Exception:
         log.exception("sandbox.store_failed", persona=persona)
         await ws.send_json({"type": "error", "message": "could not store the message; try again"})
         return
-    if ids:  # a frame sent again (same id) was handled the first time: no second bubble, no second answer
+    await ws.send_json({"type": "ack", "id": raw.raw["id"], "duplicate": not new})
+
+
+async def _store_and_handle(services: Services, channel: WebChannel, raw: RawEvent, *, name: str | None) -> bool:
+    """Store a person's event as a webhook's is stored, show it in the chat and hand it to the processor.
+    False when it was stored before (same id): handled the first time, no second bubble, no second answer."""
+    ids = await services.writer.store([raw])
+    if ids:
         channel.echo(raw.raw, name=name)
         services.processor.submit(ids)
-    await ws.send_json({"type": "ack", "id": raw.raw["id"], "duplicate": not ids})
+    return bool(ids)
+
+
+# --- photos and files --------------------------------------------------------------------------------------
+
+
+class UploadRefused(Exception):
+    def __init__(self, status: int, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.status, self.key, self.values = status, key, values
+
+
+async def upload(request: web.Request) -> web.Response:
+    """`POST /sandbox/api/upload?as=PERSONA`, multipart with `file` (and `id`, the page's id for the message):
+    a photo or file sent in the persona's private chat with the bot. The file is kept (`storage.media`), the
+    stored event names it, and the handlers get it as they get one sent on LINE or Telegram. Refusals are JSON
+    {"error": a polite sentence in the persona's language}: 413 above 20 MB, 400 for an empty file or a group."""
+    services, channel = _web(request)
+    _same_origin(request)
+    persona = request.query.get("as", "")
+    if not CHAT_ID.match(persona):
+        raise web.HTTPBadRequest(text="as= must be 1-40 characters of a-z, 0-9, _ and -")
+    async with services.db.sessions() as session:
+        contact = await contacts.find_by_platform_id(session, "web", persona)
+    lang = contact.language if contact is not None else None
+    name = contact.display_name if contact is not None else None
+    try:
+        if request.query.get("group"):
+            raise UploadRefused(400, "file_private_only")
+        if (request.content_length or 0) > MAX_UPLOAD_BYTES + MAX_UPLOAD_OVERHEAD:
+            raise UploadRefused(413, "file_too_large", limit_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+        client_id, filename, data = await _read_upload(request)
+        if not data:
+            raise UploadRefused(400, "file_empty")
+    except UploadRefused as refused:
+        log.info("sandbox.upload_refused", persona=persona, reason=refused.key, status=refused.status)
+        return _refusal(refused, lang)
+    found = identify(data)
+    filename = _file_name(filename, found.kind, found.content_type)
+    small = await asyncio.to_thread(preview_for, found.kind, data)  # LINE's preview, as for a photo sent there
+    now, token = services.clock.now(), None
+    try:
+        async with services.db.sessions() as session, session.begin():
+            token = await media.keep(
+                session, data, content_type=found.content_type, filename=filename, now=now, preview=small
+            )
+        raw = channel.file_event(
+            persona,
+            client_id,
+            token=token,
+            kind=found.kind,
+            filename=filename,
+            content_type=found.content_type,
+            preview=small is not None,
+        )
+        new = await _store_and_handle(services, channel, raw, name=name)
+    except Exception:
+        log.exception("sandbox.store_failed", persona=persona)
+        if token is not None:
+            await _forget_file(services, token)
+        return _refusal(UploadRefused(503, "file_not_stored"), lang)
+    if not new:  # the same upload again: the first one's file is the one its message names
+        await _forget_file(services, token)
+    log.info("sandbox.upload", persona=persona, kind=found.kind, size=len(data), duplicate=not new)
+    return web.json_response(
+        {"ok": True, "id": client_id, "duplicate": not new, "kind": found.kind, "filename": filename},
+        dumps=lambda v: json.dumps(v, ensure_ascii=False),
+    )
+
+
+async def _read_upload(request: web.Request) -> tuple[str, str | None, bytes]:
+    """The page's id, the file's name and bytes, read in chunks: past the limit it stops reading (413)."""
+    too_large = UploadRefused(413, "file_too_large", limit_mb=MAX_UPLOAD_BYTES // (1024 * 1024))
+    client_id, filename, data, total = "", None, None, 0
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise UploadRefused(400, "file_missing")  # a multipart in a multipart: not what the page sends
+            is_file = part.name == "file" and data is None
+            body = bytearray()
+            while chunk := await part.read_chunk(UPLOAD_CHUNK):
+                total += len(chunk)
+                if total > MAX_UPLOAD_BYTES + MAX_UPLOAD_OVERHEAD:
+                    raise too_large
+                if is_file or (part.name == "id" and len(body) <= 64):
+                    body.extend(chunk)  # other fields are read past, not kept
+                if is_file and len(body) > MAX_UPLOAD_BYTES:
+                    raise too_large
+            if is_file:
+                data, filename = bytes(body), part.filename
+            elif part.name == "id":
+                client_id = body.decode("utf-8", "replace").strip()
+    except (AssertionError, ValueError, KeyError, HttpProcessingError) as exc:  # not multipart, a body cut short
+        raise UploadRefused(400, "file_missing") from exc
+    if data is None or (client_id and not CLIENT_ID.match(client_id)):
+        raise UploadRefused(400, "file_missing")
+    return client_id or secrets.token_urlsafe(12), filename, data
+
+
+def _file_name(given: str | None, kind: str, content_type: str) -> str:
+    """The name as the person's device gave it, without folders or control characters; the column's size, keeping
+    the end (the type); a made-up one (photo.png, file.pdf) when none came. Browsers send a name as UTF-8 with
+    only ", CR and LF %-escaped; other clients (aiohttp's) %-escape all of a non-ASCII name: both are undone."""
+    name = given or ""
+    # A browser's escaped ", CR and LF go, as those characters themselves go below.
+    name = unquote(name) if name.isascii() else _BROWSER_ESCAPES.sub("", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c != '"').strip()
+    if not name:
+        name = f"{'photo' if kind == 'image' else 'file'}{_SUFFIXES.get(content_type, '')}"
+    return name[-MAX_FILENAME:]
+
+
+async def _forget_file(services: Services, token: str) -> None:
+    with contextlib.suppress(Exception):  # best effort: an unused file costs only its space
+        async with services.db.sessions() as session, session.begin():
+            await media.delete(session, [token])
+
+
+def _refusal(refused: UploadRefused, lang: str | None) -> web.Response:
+    return web.json_response(
+        {"error": t(refused.key, lang, **refused.values)},
+        status=refused.status,
+        dumps=lambda v: json.dumps(v, ensure_ascii=False),
+    )
 
 
 # --- the staff view and the clock ----------------------------------------------------------------------
@@ -269,6 +418,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/sandbox/fonts/{name}", font)
     app.router.add_get("/sandbox/ws", websocket)
     app.router.add_get("/sandbox/api/personas", personas)
+    app.router.add_post("/sandbox/api/upload", upload)
     app.router.add_get("/sandbox/api/staff", staff_view)
     app.router.add_get(r"/sandbox/api/surveys/{campaign:\d+}/chart.png", survey_chart)
     app.router.add_get("/sandbox/api/clock", clock_get)

@@ -75,11 +75,13 @@ async def _broadcasts(session: AsyncSession, tz: ZoneInfo) -> list[dict[str, Any
     for row in await broadcasts.recent(session, limit=RECENT_BROADCASTS):
         status = await broadcasts.status(session, row.id)
         content = OutMessage.from_json(row.content)
+        attachment = content.attachment
         out.append(
             {
                 "id": row.id,
                 "text": (content.text or "")[:300],
-                "image": content.attachment.url if content.attachment else None,
+                "image": attachment.url if attachment and attachment.kind == "image" else None,
+                "file": (attachment.filename or attachment.url) if attachment and attachment.kind != "image" else None,
                 "audience": row.audience,
                 "state": row.state,
                 "scheduled_at": thai_datetime(row.scheduled_at, tz),

@@ -140,7 +140,7 @@ def build_services(
     if from_settings and line is None and telegram is None and console is None and web is None:
         line, telegram = channels_from_settings(settings, clock)
         if settings.sandbox_enabled:
-            web = WebChannel(db, clock=clock)
+            web = WebChannel(db, clock=clock, public_url=settings.phuankru_public_url or "")
     translators: dict[str, Translator] = {}
     senders: dict[Channel, ChannelSender] = {}
     if line is not None:

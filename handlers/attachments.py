@@ -96,6 +96,12 @@ def preview_jpeg(data: bytes) -> bytes | None:
     return out.getvalue()
 
 
+def preview_for(kind: str, data: bytes) -> bytes | None:
+    """LINE's small copy of a picture over its 1 MB preview limit; None when none is needed (or Pillow cannot
+    read the picture: LINE then shows the picture itself as its preview)."""
+    return preview_jpeg(data) if kind == "image" and len(data) > MAX_PREVIEW_BYTES else None
+
+
 def problem_values(event: Event) -> dict[str, object]:
     """What the catalogue messages of a file that could not be kept need (`Event.file_problem`)."""
     name = event.file.name if event.file is not None else None

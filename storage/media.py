@@ -33,6 +33,22 @@ async def store(
     return token
 
 
+async def keep(
+    session: AsyncSession,
+    data: bytes,
+    *,
+    content_type: str,
+    filename: str | None,
+    now: datetime,
+    preview: bytes | None = None,
+) -> str:
+    """Keep a file someone sent, and its preview copy (a JPEG) when there is one; returns the file's token."""
+    token = await store(session, data, content_type=content_type, filename=filename, now=now)
+    if preview is not None:
+        await store(session, preview, content_type="image/jpeg", filename=filename, now=now, token=preview_token(token))
+    return token
+
+
 def preview_token(token: str) -> str:
     """A picture's small copy (LINE's preview) lives under a token derived from the picture's, so it goes with it."""
     return f"{token}-preview"

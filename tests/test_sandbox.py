@@ -7,6 +7,7 @@ of the WebSocket is played by aiohttp's client. `tests/test_sandbox_browser.py` 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
-from bot.channels.web import WebChannel, chat_key
+from bot.channels.web import FrameError, WebChannel, chat_key
 from bot.config import load_settings
 from bot.demo import demo_settings, office_calendar, seed
 from bot.demo_tour import TOUR_START
@@ -387,3 +388,231 @@ async def test_staff_view_shows_open_threads_and_the_median_first_response(db: D
         view = await (await box.client.get("/sandbox/api/staff")).json()
         assert view["inbox"]["open"][0]["answered"] is True
         assert view["inbox"]["median_first_response_min"] == 12.0
+
+
+# --- photos and files from the page (the 📎 button) ------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n% a leave form\n" + b"0" * 2000
+
+
+def png(width: int = 40, height: int = 30) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def upload(
+    box: Sandbox,
+    persona: str,
+    data: bytes,
+    filename: str,
+    *,
+    content_type: str = "application/octet-stream",
+    upload_id: str | None = None,
+    group: str | None = None,
+) -> aiohttp.ClientResponse:
+    """What the page's 📎 button sends: multipart, the page's id for the message and the file."""
+    form = aiohttp.FormData()
+    if upload_id is not None:
+        form.add_field("id", upload_id)
+    form.add_field("file", io.BytesIO(data), filename=filename, content_type=content_type)
+    query = f"as={persona}" + (f"&group={group}" if group else "")
+    return await box.client.post(f"/sandbox/api/upload?{query}", data=form)
+
+
+def attachments(page: Page, sender: str) -> list[dict[str, Any]]:
+    return [
+        f["item"]["attachment"]
+        for f in page.frames
+        if f["type"] == "message" and f["item"]["from"] == sender and f["item"].get("attachment")
+    ]
+
+
+async def media_count(db: Database) -> int:
+    from sqlalchemy import func, select
+
+    from storage.broadcast_models import Media
+
+    async with db.sessions() as session:
+        return int((await session.execute(select(func.count()).select_from(Media))).scalar_one())
+
+
+async def staff_at_content_step(staff: Page) -> None:
+    await staff.send({"type": "text", "text": "/broadcast"})
+    await staff.bot_says(t("bc_who"))
+    await staff.tap(t("bc_teachers"))
+    await staff.until(lambda _: t("bc_next") in dict(staff.buttons()))
+    await staff.tap(t("bc_next"))
+    await staff.bot_says(t("bc_content"))
+
+
+async def test_a_staff_picture_from_the_sandbox_is_previewed_and_broadcast_to_teachers(db: Database) -> None:
+    from sqlalchemy import select
+
+    picture = png()
+    async with sandbox(db) as box, Page.open(box, "teacher-1") as teacher, Page.open(box, "staff-1") as staff:
+        await staff_at_content_step(staff)
+        sent = await upload(box, "staff-1", picture, "กำหนดการ.png", content_type="image/png", upload_id="up-1")
+        assert sent.status == 200
+        assert await sent.json() == {
+            "ok": True, "id": "up-1", "duplicate": False, "kind": "image", "filename": "กำหนดการ.png",
+        }  # fmt: skip
+        # The picture shows in the staff's chat as their own message, then the bot asks for its text (as on LINE).
+        await staff.bot_says(t("bc_ask_caption"))
+        (mine,) = attachments(staff, "staff-1")
+        assert (mine["kind"], mine["filename"]) == ("image", "กำหนดการ.png") and mine["url"].startswith("/media/")
+        await staff.send({"type": "text", "text": "กำหนดการประชุมครู 5 ธ.ค."})
+        await staff.bot_says("ตัวอย่างด้านบน")
+        (preview,) = [
+            f["item"] for f in staff.frames if f["type"] == "message" and f["item"]["from"] == "bot"
+            and f["item"].get("attachment")
+        ]  # fmt: skip
+        assert preview["text"] == "กำหนดการประชุมครู 5 ธ.ค." and preview["attachment"]["url"] == mine["url"]
+        await staff.tap(t("bc_send_now"))
+        await staff.bot_says(t("bc_queued", id=1, total=4))  # the four seeded teachers (one is a director)
+        await teacher.bot_says("กำหนดการประชุมครู 5 ธ.ค.")
+        (got,) = attachments(teacher, "bot")
+        assert (got["kind"], got["url"], got["content_type"]) == ("image", mine["url"], "image/png")
+        served = await box.client.get(got["url"])
+        assert served.status == 200 and served.content_type == "image/png" and await served.read() == picture
+        # The page sent the same upload again (a retry): no second message, no second file kept.
+        again = await upload(box, "staff-1", picture, "กำหนดการ.png", upload_id="up-1")
+        assert (await again.json())["duplicate"] is True
+        view = await (await box.client.get("/sandbox/api/staff")).json()
+        assert (view["broadcasts"][0]["image"], view["broadcasts"][0]["file"]) == (mine["url"], None)
+    assert await media_count(db) == 1
+    async with db.sessions() as session:
+        stored = (await session.execute(select(InboundEvent.raw).where(InboundEvent.kind == "media"))).scalars().all()
+    # The stored event names the kept file; the bytes live only in the media table.
+    assert [sorted(raw["file"]) for raw in stored] == [["content_type", "filename", "kind", "token"]]
+
+
+async def test_a_teachers_pdf_reaches_staff_and_a_staff_picture_answers_it(db: Database) -> None:
+    from storage.inbox_models import InboxMessage
+
+    async with sandbox(db) as box, Page.open(box, "staff-1") as staff:
+        async with Page.open(box, "teacher-1") as teacher:
+            assert (await upload(box, "teacher-1", PDF, "ใบลา.pdf", content_type="application/pdf")).status == 200
+            await teacher.bot_says(t("inbox_ack_open", hours="08:30–16:30"))
+            assert [(a["kind"], a["filename"]) for a in attachments(teacher, "teacher-1")] == [("document", "ใบลา.pdf")]
+            await staff.bot_says(t("media_file"))
+            (forwarded,) = attachments(staff, "bot")
+            assert (forwarded["kind"], forwarded["filename"], forwarded["content_type"]) == (
+                "document", "ใบลา.pdf", "application/pdf",
+            )  # fmt: skip
+            assert await (await box.client.get(forwarded["url"])).read() == PDF
+            view = await (await box.client.get("/sandbox/api/staff")).json()
+            assert [(th["from"], th["channel"], th["answered"]) for th in view["inbox"]["open"]] == [
+                ("ครูสมศรี ใจดี", "web", False)
+            ]
+            # Staff tap "reply" under the forward and answer with a picture.
+            await staff.tap(t("btn_inbox_reply"))
+            await staff.bot_says(t("inbox_type_reply", who="ครูสมศรี ใจดี", thread=1))
+            assert (await upload(box, "staff-1", png(), "แบบฟอร์ม.png")).status == 200
+            await staff.bot_says(t("inbox_reply_sent", thread=1, who="ครูสมศรี ใจดี"))
+            await teacher.until(lambda _: bool(attachments(teacher, "bot")))
+            assert [a["kind"] for a in attachments(teacher, "bot")] == ["image"]
+        async with db.sessions() as session:
+            from sqlalchemy import select
+
+            kept = (await session.execute(select(InboxMessage.kind, InboxMessage.media_token))).all()
+        assert [k for k, _ in kept] == ["file", "image"] and all(token for _, token in kept)
+    # After a restart the teacher's chat still shows the file they sent.
+    restarted = WebChannel(db)
+    await restarted.start()
+    shown = [i.get("attachment", {}).get("filename") for i in restarted.history(chat_key("user", "teacher-1"))]
+    assert shown[0] == "ใบลา.pdf"
+
+
+async def test_a_program_as_an_announcement_is_refused_in_thai_and_nothing_is_queued(db: Database) -> None:
+    from sqlalchemy import select
+
+    from storage.broadcast_models import Broadcast
+
+    async with sandbox(db) as box, Page.open(box, "staff-1") as staff:
+        await staff_at_content_step(staff)
+        program = b"MZ\x90\x00\x03\x00\x00\x00 a windows program"
+        assert (await upload(box, "staff-1", program, "setup.exe")).status == 200  # kept as any file is (inbox)
+        await staff.until(lambda _: staff.bot_texts().count(t("bc_content")) == 2)
+        assert staff.bot_texts()[-2:] == [t("file_wrong_type", name="setup.exe"), t("bc_content")]
+        # The flow goes on: a text still makes the announcement.
+        await staff.send({"type": "text", "text": "ประกาศทดสอบ"})
+        await staff.bot_says("ตัวอย่างด้านบน")
+        async with db.sessions() as session:
+            assert (await session.execute(select(Broadcast))).first() is None
+
+
+async def test_uploads_too_large_empty_or_in_a_group_are_refused_and_nothing_is_kept(db: Database) -> None:
+    from handlers.attachments import MAX_DOCUMENT_BYTES
+
+    async with sandbox(db) as box, Page.open(box, "teacher-1") as page:
+        for size in (MAX_DOCUMENT_BYTES + 1, MAX_DOCUMENT_BYTES + 5 * 1024 * 1024):  # read to the limit; by header
+            refused = await upload(box, "teacher-1", b"%PDF" + b"0" * (size - 4), "big.pdf")
+            assert refused.status == 413, size
+            assert await refused.json() == {"error": t("file_too_large", limit_mb=20)}
+        empty = await upload(box, "teacher-1", b"", "empty.pdf")
+        assert (empty.status, await empty.json()) == (400, {"error": t("file_empty")})
+        in_group = await upload(box, "teacher-1", png(), "a.png", group="group-teachers")
+        assert (in_group.status, await in_group.json()) == (400, {"error": t("file_private_only")})
+        no_file = await box.client.post("/sandbox/api/upload?as=teacher-1", data={"id": "x1"})
+        assert (no_file.status, await no_file.json()) == (400, {"error": t("file_missing")})
+        not_multipart = await box.client.post("/sandbox/api/upload?as=teacher-1", json={"file": "x"})
+        assert not_multipart.status == 400
+        assert (await upload(box, "Teacher 1", png(), "a.png")).status == 400
+        evil = await box.client.post(
+            "/sandbox/api/upload?as=teacher-1", data={"file": "x"}, headers={"Origin": "http://evil.example"}
+        )
+        assert evil.status == 403
+        # None of them shows in the chat: the page says the refusal itself (app.js), nothing was sent.
+        await page.send({"type": "text", "text": "/help"})
+        await page.bot_says(t("help"))
+        assert [f["item"].get("text") for f in page.frames if f["type"] == "message"] == ["/help", t("help")]
+    assert await media_count(db) == 0
+    assert await count_web_events(db) == 1  # the /help
+
+
+def test_an_upload_becomes_a_media_event_with_its_kept_file_attached() -> None:
+    web = WebChannel(public_url="https://phuankru.example.go.th/")
+    raw = web.file_event(
+        "teacher-1", "u1", token="tok123", kind="image", filename="รูป.jpg", content_type="image/jpeg", preview=True
+    )
+    assert (raw.channel, raw.dedupe_key, raw.kind) == ("web", "teacher-1:u1", "media")
+    event = web.to_event(raw.raw)
+    assert (event.kind.value, event.media_type, event.file, event.user_id, event.chat.is_private) == (
+        "media", "image", None, "teacher-1", True,
+    )  # fmt: skip
+    assert event.attachment is not None
+    assert (event.attachment.url, event.attachment.preview_url, event.attachment.media_token) == (
+        "https://phuankru.example.go.th/media/tok123",
+        "https://phuankru.example.go.th/media/tok123-preview",
+        "tok123",
+    )
+    document = web.to_event(web.file_event("t-2", "u2", token="t", kind="document", filename="a.pdf",
+                                           content_type="application/pdf").raw)  # fmt: skip
+    assert (document.media_type, document.attachment and document.attachment.kind) == ("file", "document")
+    with pytest.raises(FrameError):
+        web.file_event("teacher-1", "<bad>", token="t", kind="image", filename="a.png", content_type="image/png")
+
+
+@pytest.mark.parametrize(
+    ("given", "kind", "content_type", "kept"),
+    [
+        ("ใบลา.pdf", "document", "application/pdf", "ใบลา.pdf"),  # a browser: UTF-8 as it is
+        ("%E0%B9%83%E0%B8%9A.pdf", "document", "application/pdf", "ใบ.pdf"),  # a client that %-escapes it all
+        ("ใบ%22ลา%22%0D%0A.pdf", "document", "application/pdf", "ใบลา.pdf"),  # a browser's ", CR, LF
+        ("C:\\Users\\ครู\\รูป.jpg", "image", "image/jpeg", "รูป.jpg"),
+        ("../../etc/passwd", "document", "application/octet-stream", "passwd"),
+        ("", "image", "image/png", "photo.png"),
+        (None, "document", "application/pdf", "file.pdf"),
+        ("\x00\x1b", "document", "application/octet-stream", "file"),
+        ("ก" * 300 + ".docx", "document", "application/zip", ("ก" * 300 + ".docx")[-255:]),
+    ],
+)
+def test_an_uploaded_files_name_is_kept_without_folders_or_control_characters(
+    given: str | None, kind: str, content_type: str, kept: str
+) -> None:
+    from bot.sandbox import _file_name
+
+    assert _file_name(given, kind, content_type) == kept

@@ -2,9 +2,9 @@
 
 The app runs in-process on 127.0.0.1 (see `tests/test_sandbox.py`), the page is the one `phuankru demo` serves.
 A teacher registers by tapping, a staff announcement reaches the teacher's page, the teacher answers a survey by
-tapping, and the staff view shows the right means. Every step leaves a screenshot in
-test-artifacts/screenshots/<test>/<step>.png. Without Chromium or Playwright the tests are skipped, with the
-reason; with PHUANKRU_REQUIRE_BROWSER=1 (CI) that is a failure instead.
+tapping, and the staff view shows the right means; an officer sends a photo with the 📎 button as a step's evidence.
+Every step leaves a screenshot in test-artifacts/screenshots/<test>/<step>.png. Without Chromium or Playwright the
+tests are skipped, with the reason; with PHUANKRU_REQUIRE_BROWSER=1 (CI) that is a failure instead.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from handlers.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
-from tests.test_sandbox import Sandbox, sandbox
+from tests.test_sandbox import Sandbox, png, sandbox
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -247,11 +247,27 @@ async def test_the_clock_jump_brings_tomorrows_reminder_and_done_shows_in_the_st
         await officer.bot_says("ถึงกำหนดวันนี้")
         await expect(officer.page.locator("#clock-now")).to_have_text("6 ม.ค. 2569 09:00 น.", timeout=WAIT_MS)
         await shots.take(officer.page, "01-officer-reminded")
+        # A photo as the step's evidence, sent with the 📎 button as on a phone.
+        await officer.tap(t("btn_proc_evidence"))
+        await officer.bot_says(t("proc_ask_evidence", n=1))
+        attach = officer.page.get_by_role("button", name="แนบรูปหรือไฟล์", exact=True)
+        await expect(attach).to_be_visible()
+        async with officer.page.expect_file_chooser() as chooser:
+            await attach.click()
+        await (await chooser.value).set_files([{"name": "หลักฐาน.png", "mimeType": "image/png", "buffer": png()}])
+        sent = officer.page.locator(".msg.me .bubble img").last
+        await expect(sent).to_be_visible(timeout=WAIT_MS)
+        await officer.page.wait_for_function(
+            "img => img.complete && img.naturalWidth === 40", arg=await sent.element_handle()
+        )
+        assert (await sent.get_attribute("src") or "").startswith("/media/")
+        await officer.bot_says(t("proc_evidence_saved", n=1, count=1))
+        await shots.take(officer.page, "02-officer-evidence-photo")
         await officer.tap(t("btn_proc_done"))
         await officer.bot_says("เสร็จแล้ว")
         await officer.page.click("#staff-refresh")
         await expect(officer.page.locator("[data-testid='staff-processes']")).to_contain_text(
             "เสร็จ 1/5", timeout=WAIT_MS
         )
-        await shots.take(officer.page, "02-officer-step-done")
+        await shots.take(officer.page, "03-officer-step-done")
         assert officer.errors == []

@@ -5,6 +5,11 @@ a demo group is a chat on channel `web`. What a person types or taps is stored a
 event (deduplicated on the page's own message id), and answers come back through the outbox and the delivery
 worker like on LINE and Telegram: `send` hands them to every page open on that chat. A chat keeps its last
 messages in memory (restored from the database at start), so a reloaded page shows the conversation.
+
+A photo or file chosen on the page is uploaded (`POST /sandbox/api/upload`), kept at once with
+`storage.media.store`, and stored as an event that names the kept file (token, kind, name, type: never the bytes):
+its `Event` arrives with the `Attachment` already set, as LINE's and Telegram's do once the processor has fetched
+theirs, so the handlers cannot tell the difference.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from typing import Any
 import structlog
 from sqlalchemy import func, select
 
-from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind
+from handlers.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import RateKey
+from storage import media
 from storage.db import Database
 from storage.inbound import RawEvent
 from storage.models import InboundEvent, OutboxMessage, OutboxState
@@ -37,6 +43,8 @@ QUEUE_PER_PAGE = 500  # a page that stops reading loses its socket rather than h
 CHAT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TEXT = 4000
+MAX_FILENAME = 255  # the media table's column
+FILE_KINDS = ("image", "document")
 
 Item = dict[str, Any]  # one bubble as the page draws it
 
@@ -53,9 +61,11 @@ def chat_key(kind: str, chat_id: str) -> str:
 class WebChannel:
     channel = Channel.WEB
 
-    def __init__(self, db: Database | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(self, db: Database | None = None, *, clock: Clock | None = None, public_url: str = "") -> None:
         self._db = db  # only to restore the conversations at start
         self._clock = clock or SystemClock()
+        # Where kept files are served (PHUANKRU_PUBLIC_URL), as the processor builds their URLs; "" = this server.
+        self.public_url = public_url.rstrip("/")
         self._history: dict[str, deque[Item]] = {}
         self._pages: dict[str, set[asyncio.Queue[Item]]] = {}
         self._seq = itertools.count(1)
@@ -110,6 +120,45 @@ class WebChannel:
         # The page's id, per persona: a frame sent again after a reconnect is handled once.
         return RawEvent("web", f"{persona}:{client_id}", event_kind, raw)
 
+    def file_event(
+        self,
+        persona: str,
+        client_id: str,
+        *,
+        token: str,
+        kind: str,
+        filename: str,
+        content_type: str,
+        preview: bool = False,
+    ) -> RawEvent:
+        """A photo or file `persona` sent from the page, already kept under `token` (`storage.media.store`;
+        `preview`: its small copy is kept under `media.preview_token(token)`). Private chats only: in a group a
+        bot fetches no files on LINE or Telegram either."""
+        if not CHAT_ID.match(persona):
+            raise FrameError("bad persona id")
+        if not CLIENT_ID.match(client_id):
+            raise FrameError("every upload needs an id of 1-64 letters, digits, _ or -")
+        if kind not in FILE_KINDS or not token or not filename or len(filename) > MAX_FILENAME:
+            raise FrameError("a kept file has a token, a kind (image or document) and a name")
+        file: dict[str, Any] = {"token": token, "kind": kind, "filename": filename, "content_type": content_type}
+        if preview:
+            file["preview"] = True
+        raw: dict[str, Any] = {"id": client_id, "user": persona, "chat": persona, "file": file}
+        return RawEvent("web", f"{persona}:{client_id}", "media", raw)
+
+    def attachment_of(self, file: dict[str, Any]) -> Attachment:
+        """The kept file a stored upload names, with its URL as the processor builds one (`PUBLIC_URL/media/…`)."""
+        token = str(file["token"])
+        preview = f"{self.public_url}/media/{media.preview_token(token)}" if file.get("preview") else None
+        return Attachment(
+            "image" if file.get("kind") == "image" else "document",
+            f"{self.public_url}/media/{token}",
+            preview_url=preview,
+            filename=file.get("filename"),
+            media_token=token,
+            content_type=file.get("content_type"),
+        )
+
     def to_event(self, raw: dict[str, Any]) -> Event:
         user = str(raw["user"])
         kind = ChatKind(raw.get("chat_kind", ChatKind.PRIVATE.value))
@@ -117,17 +166,34 @@ class WebChannel:
         common: dict[str, Any] = {"chat": chat, "user_id": user, "event_id": f"{user}:{raw.get('id', '')}"}
         if raw.get("data"):
             return Event(Channel.WEB, EventKind.POSTBACK, data=str(raw["data"]), **common)
+        if isinstance(raw.get("file"), dict):
+            # Already kept: no FileRef, so the processor has nothing to download.
+            attachment = self.attachment_of(raw["file"])
+            media_type = "image" if attachment.kind == "image" else "file"
+            return Event(Channel.WEB, EventKind.MEDIA, media_type=media_type, attachment=attachment, **common)
         if "text" in raw:
             return Event(Channel.WEB, EventKind.TEXT, text=str(raw["text"]), **common)
         return Event(Channel.WEB, EventKind.FOLLOW, **common)
 
     def echo(self, raw: dict[str, Any], *, name: str | None = None) -> None:
-        """Show what a person typed or tapped in their chat (and to the others in a group)."""
+        """Show what a person typed, tapped or sent in their chat (and to the others in a group)."""
+        item = self._said(raw)
+        if item is not None:
+            key = chat_key(raw.get("chat_kind", "user"), str(raw.get("chat") or raw["user"]))
+            self._publish(key, {**item, "name": name})
+
+    def _said(self, raw: dict[str, Any]) -> Item | None:
+        """A person's stored event as the bubble the page draws; None for what shows nothing (a follow)."""
+        if not raw.get("user"):
+            return None
+        if isinstance(raw.get("file"), dict):
+            attachment = self.attachment_of(raw["file"])
+            shown = {"kind": attachment.kind, "url": attachment.url, "filename": attachment.filename}
+            return {"from": str(raw["user"]), "attachment": shown, "tap": False}
         text = raw.get("text") or raw.get("label") or raw.get("data")
         if not text:
-            return
-        key = chat_key(raw.get("chat_kind", "user"), str(raw.get("chat") or raw["user"]))
-        self._publish(key, {"from": str(raw["user"]), "name": name, "text": str(text), "tap": "data" in raw})
+            return None
+        return {"from": str(raw["user"]), "text": str(text), "tap": "data" in raw}
 
     # --- out: the delivery worker's sender -------------------------------------------------------
 
@@ -192,7 +258,7 @@ class WebChannel:
             said = (
                 await session.execute(
                     select(InboundEvent.raw, InboundEvent.received_at)
-                    .where(InboundEvent.channel == "web", InboundEvent.kind.in_(("text", "postback")))
+                    .where(InboundEvent.channel == "web", InboundEvent.kind.in_(("text", "postback", "media")))
                     .order_by(InboundEvent.id.desc())
                     .limit(HISTORY_PER_CHAT * 20)
                 )
@@ -203,10 +269,10 @@ class WebChannel:
             for message in payload.get("messages", []):
                 entries.append((sent_at, 1, chat_key(kind, target), {"from": "bot", **message}))
         for raw, received_at in reversed(said):
-            text = raw.get("text") or raw.get("label") or raw.get("data")
-            if text and raw.get("user"):
+            item = self._said(raw)
+            if item is not None:
                 key = chat_key(raw.get("chat_kind", "user"), str(raw.get("chat") or raw["user"]))
-                entries.append((received_at, 0, key, {"from": raw["user"], "text": text, "tap": "data" in raw}))
+                entries.append((received_at, 0, key, item))
         # A person's message comes before the answer it caused when both carry the same time.
         for at, _, key, item in sorted(entries, key=lambda e: (e[0], e[1])):
             self._publish(key, item, at=at)

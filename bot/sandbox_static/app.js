@@ -8,6 +8,9 @@ const STATE_LABELS = {
   sent: "ส่งแล้ว", pending: "รอส่ง", failed: "ไม่สำเร็จ", blocked: "ถูกบล็อก", cancelled: "ยกเลิก",
   scheduled: "ตั้งเวลาไว้", sending: "กำลังส่ง", done: "เสร็จ", missed: "พลาดเวลา",
 };
+// As the server checks it (bot/sandbox.py upload): a larger file is refused before it is sent.
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const UPLOAD_FAILED = "ขออภัยค่ะ ส่งไฟล์ไม่สำเร็จ กรุณาลองใหม่อีกครั้ง";
 const STEP_LABELS = { done: "เสร็จแล้ว", skipped: "ข้าม", upcoming: "ยังไม่ถึงกำหนด", due: "ครบกำหนดวันนี้", overdue: "เลยกำหนด" };
 
 const state = {
@@ -34,9 +37,10 @@ function el(tag, className, text) {
 }
 
 function safeUrl(url) {
-  // Only web addresses and the server's own files become links or pictures: no javascript: or data: URLs.
+  // Only web addresses and the server's own files become links or pictures: no javascript: or data: URLs,
+  // and no "//host/..." (another site's address that merely looks like one of this server's paths).
   if (typeof url !== "string") return null;
-  if (url.startsWith("/")) return url;
+  if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) return url;
   try {
     const parsed = new URL(url);
     return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
@@ -116,6 +120,8 @@ function showWho() {
   const g = state.groups.find((x) => x.id === state.group);
   $("whoami").textContent = "กำลังคุยในนาม " + (p ? personaLabel(p) : state.persona) + (g ? " ในกลุ่ม " + g.title : "");
   $("chat-title").textContent = g ? g.title : "เพื่อนครู";
+  // As on LINE and Telegram, the bot takes photos and files in a private chat only.
+  $("attach").hidden = Boolean(g || state.group);
   $("persona").value = state.persona;
   $("room").value = state.group || "";
 }
@@ -200,7 +206,7 @@ function addItem(item) {
     if (url && attachment.kind === "image") {
       const img = el("img");
       img.src = url;
-      img.alt = "รูปภาพ";
+      img.alt = attachment.filename ? "รูปภาพ " + attachment.filename : "รูปภาพ";
       img.loading = "lazy";
       bubble.append(img);
     } else if (url) {
@@ -244,6 +250,38 @@ function addItem(item) {
   scrollDown();
 }
 
+// --- photos and files -----------------------------------------------------------------------------------
+
+async function sendFile(file) {
+  // What a phone does with the 📎 of LINE or Telegram: the file goes up, then shows in the chat as the person's
+  // message (it comes back over the socket, like a typed one); a refusal is said politely in the chat.
+  if (!file) return;
+  if (state.group) return addNote("ส่งรูปหรือไฟล์ถึงบอตได้ในแชตส่วนตัวเท่านั้นค่ะ");
+  if (file.size > MAX_UPLOAD_BYTES) return addNote("ไฟล์ " + file.name + " ใหญ่เกิน 20 MB ค่ะ");
+  const form = new FormData();
+  form.append("id", newId());
+  form.append("file", file, file.name);
+  const button = $("attach");
+  button.disabled = true;
+  try {
+    const query = new URLSearchParams({ as: state.persona });
+    const response = await fetch("/sandbox/api/upload?" + query.toString(), { method: "POST", body: form });
+    if (!response.ok) {
+      let said = null;
+      try {
+        said = (await response.json()).error;
+      } catch (e) {
+        /* not JSON: the general sentence below */
+      }
+      addNote(typeof said === "string" && said ? said : UPLOAD_FAILED);
+    }
+  } catch (e) {
+    addNote(UPLOAD_FAILED);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function scrollDown() {
   const list = $("messages");
   list.scrollTop = list.scrollHeight;
@@ -270,7 +308,7 @@ function renderBroadcasts(items) {
   if (!items.length) return box.append(el("p", "empty", "ยังไม่มีประกาศ"));
   const rows = items.map((b) => [
     "#" + b.id,
-    (b.text || (b.image ? "🖼 รูปภาพ" : "")).slice(0, 80),
+    (b.text || (b.image ? "🖼 รูปภาพ" : b.file ? "📎 " + b.file : "")).slice(0, 80),
     STATE_LABELS[b.state] || b.state,
     b.counts.sent,
     b.counts.pending,
@@ -452,6 +490,12 @@ async function main() {
     if (!text) return;
     send({ type: "text", text });
     input.value = "";
+  });
+  $("attach").addEventListener("click", () => $("file").click());
+  $("file").addEventListener("change", (e) => {
+    const chosen = e.target.files && e.target.files[0];
+    e.target.value = ""; // the same file can be chosen again
+    sendFile(chosen);
   });
   $("staff-refresh").addEventListener("click", refreshStaff);
   go(state.persona, state.group);

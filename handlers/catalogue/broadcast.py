@@ -110,6 +110,19 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "th": "ไฟล์ {name} ไม่ใช่รูป JPEG/PNG หรือเอกสาร PDF/Office ค่ะ",
         "en": "{name} is not a JPEG/PNG picture or a PDF/Office document.",
     },
+    # The sandbox page's 📎 button (bot/sandbox.py upload): what a refused upload says in the chat.
+    "file_missing": {
+        "th": "ไม่พบไฟล์ที่แนบมาค่ะ กรุณาเลือกรูปหรือไฟล์อีกครั้ง",
+        "en": "No file came with the upload. Please choose the picture or file again.",
+    },
+    "file_private_only": {
+        "th": "ส่งรูปหรือไฟล์ถึงบอตได้ในแชตส่วนตัวเท่านั้นค่ะ ในกลุ่มบอตจะไม่รับไฟล์",
+        "en": "Pictures and files can be sent to the bot in a private chat only; in a group it does not take files.",
+    },
+    "file_not_stored": {
+        "th": "ขออภัยค่ะ บันทึกไฟล์ไม่สำเร็จ กรุณาส่งใหม่อีกครั้ง",
+        "en": "Sorry, the file could not be saved. Please send it again.",
+    },
     "url_not_https": {"th": "ลิงก์รูปต้องขึ้นต้นด้วย https:// ค่ะ", "en": "A picture link must start with https://"},
     "url_not_image": {
         "th": "ลิงก์รูปต้องลงท้ายด้วย .jpg .jpeg หรือ .png ค่ะ",
