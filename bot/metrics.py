@@ -10,7 +10,7 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 HEALTH_CHECKS = Counter("phuankru_health_checks", "Health checks answered, by result", ["result"], registry=REGISTRY)
 EVENTS_RECEIVED = Counter(
     "phuankru_events_received",
-    "Inbound events stored, by channel and kind",
+    "Inbound events accepted, by channel and kind (a redelivery, acknowledged and ignored, counts too)",
     ["channel", "kind"],
     registry=REGISTRY,
 )
