@@ -544,8 +544,7 @@ def observations(backends: list[Backend]) -> list[str]:
             text += (
                 " SQLite has no hash aggregation: it finds the answers through the primary key (by sheet id) and "
                 "sorts all of them for GROUP BY (`USE TEMP B-TREE FOR GROUP BY`), which is what costs beyond the "
-                "count; the n, Σx, Σx² statement sorts them a second time, although those sums follow from the counts "
-                "per level."
+                "count (n, Σx and Σx² are computed from those counts per level, not read a second time)."
             )
         if "Seq Scan on survey_answers" in counts_plan:
             scans = sum("Seq Scan on survey_answers" in plan for plan in m.plans.values())

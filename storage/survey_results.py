@@ -1,10 +1,10 @@
 """Survey results computed by the database, never by reading every answer into Python.
 
 SQL returns, for the submitted sheets of one campaign (and per school or role when asked): the count of every
-level or option of every question, and every question's moments — n, Σx and Σx² — from which the mean and the
-sample standard deviation follow exactly. A section's or the whole survey's moments are the sums of its items'
-moments (they add up exactly), so a few dozen rows come back however many answers there are. Typed answers are
-the exception: they are listed, so they are read.
+level or option of every question; every question's moments — n, Σx and Σx² — follow from those counts, and the
+mean and the sample standard deviation from the moments, exactly. A section's or the whole survey's moments are
+the sums of its items' moments (they add up exactly), so a few dozen rows come back however many answers there are.
+Typed answers are the exception: they are listed, so they are read.
 """
 
 from __future__ import annotations
@@ -103,14 +103,13 @@ async def aggregate(
     for row in rows:
         counts[key(row)][row[-2]] = int(row[-1])
 
-    moments: dict[tuple[Group, int], Moments] = {}
-    rows = await session.execute(
-        answers(func.count(), func.sum(SurveyAnswer.value), func.sum(SurveyAnswer.value * SurveyAnswer.value)).group_by(
-            *group, SurveyAnswer.question_id
+    # The moments follow from the counts per level exactly (integers), so the answers are read once, not twice.
+    moments = {
+        k: Moments(
+            sum(by_value.values()), sum(v * c for v, c in by_value.items()), sum(v * v * c for v, c in by_value.items())
         )
-    )
-    for row in rows:
-        moments[key(row)] = Moments(int(row[-3]), int(row[-2] or 0), int(row[-1] or 0))
+        for k, by_value in counts.items()
+    }
     respondents = {k: m.n for k, m in moments.items()}
     if several:
         rows = await session.execute(
