@@ -222,9 +222,12 @@ async def test_register_broadcast_survey_and_staff_view_in_the_browser(browser: 
         assert broadcast_row[3:6] == ["5", "0", "0"]  # sent, pending, failed
         chart = staff.page.locator("[data-testid='staff-surveys'] img").first
         await expect(chart).to_be_visible(timeout=WAIT_MS)
-        loaded = "img => img.complete && img.naturalWidth > 0"
-        await staff.page.wait_for_function(loaded, arg=await chart.element_handle())
-        await chart.scroll_into_view_if_needed()
+        # Looked up inside the page each time: the staff view re-renders every 3 s, which replaces the <img>, so a
+        # handle held across two calls can be detached by then.
+        first_chart = "document.querySelector(\"[data-testid='staff-surveys'] img\")"
+        loaded = f"() => {{ const img = {first_chart}; return !!img && img.complete && img.naturalWidth > 0; }}"
+        await staff.page.wait_for_function(loaded, timeout=WAIT_MS)
+        await staff.page.evaluate(f"() => {first_chart}.scrollIntoView()")
         await shots.take(staff.page, "08-staff-view")
         assert teacher.errors == staff.errors == other.errors == []
 
