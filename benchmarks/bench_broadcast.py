@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from benchmarks.common import fmt, machine_line, markdown_table, median, verdict, write_section
+from benchmarks.common import fmt, machine_line, markdown_table, median, plot_path, verdict, write_section
 from handlers.model import OutMessage
 from storage import broadcasts
 from storage.db import Database
@@ -120,6 +120,7 @@ def main() -> None:
     ]
     for row in rows:
         print(" | ".join(row))
+    plot(b_s, base_s, b_rss, base_rss)
     body = f"""## Broadcast queueing (issue: announcements)
 
 {machine_line()}
@@ -133,8 +134,36 @@ process, Python and the libraries included); median of {RUNS} runs.
 
 Targets: under {TARGET_S:.0f} s — {verdict(b_s < TARGET_S)};
 peak RSS under {TARGET_RSS_MB:.0f} MB — {verdict(b_rss < TARGET_RSS_MB)}.
+
+![broadcast queueing](perf/broadcast.png)
 """
     write_section("broadcast", body)
+
+
+def plot(b_s: float, base_s: float, b_rss: float, base_rss: float) -> None:
+    """Seconds and peak RSS beside their targets, the broadcast next to its baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = ["broadcast to all", "baseline: bare INSERT"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
+    left.barh(labels, [b_s, base_s], color=["#4E79A7", "#BAB0AC"])
+    left.axvline(TARGET_S, color="red", linestyle="--", linewidth=1, label=f"target ({TARGET_S:.0f} s)")
+    left.set_xlabel(f"seconds, median of {RUNS}")
+    left.invert_yaxis()
+    left.legend(loc="lower right", fontsize=8)
+    right.barh(labels, [b_rss, base_rss], color=["#4E79A7", "#BAB0AC"])
+    right.axvline(TARGET_RSS_MB, color="red", linestyle="--", linewidth=1, label=f"target ({TARGET_RSS_MB:.0f} MB)")
+    right.set_xlabel("peak RSS, MB")
+    right.invert_yaxis()
+    right.set_yticks([])
+    right.legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"Queueing one broadcast to {CONTACTS:,} contacts (SQLite)")
+    fig.tight_layout()
+    fig.savefig(plot_path("broadcast"), dpi=100)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
