@@ -98,3 +98,12 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+async def migrated_url(database_url: str) -> str:
+    """The database URL, its schema at the latest migration (for tests that run the CLI in its own process)."""
+    db = Database(database_url)
+    await upgrade(db)
+    await db.dispose()
+    return database_url

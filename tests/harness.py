@@ -6,12 +6,13 @@ delivery worker until nothing is due: every step is explicit, nothing waits on r
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
@@ -145,3 +146,19 @@ async def running(
         app = create_app(settings, db, clock, services=services, background=False)
         async with TestClient(TestServer(app)) as client:
             yield Harness(db, clock, line, telegram, services, client)
+
+
+T = TypeVar("T")
+
+
+def on_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on a database of its own, from synchronous test code (the CLI tests)."""
+
+    async def run() -> T:
+        db = Database(url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import AuditLog, Contact
 
 # Every command of DESIGN.md's contract table.
@@ -40,14 +39,6 @@ def test_every_design_command_is_listed_with_help(command: list[str]) -> None:
     own = runner.invoke(cli, [*command, "--help"])
     assert own.exit_code == 0, own.output
     assert "Usage: phuankru" in own.output or "Usage: cli" in own.output
-
-
-@pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    db = Database(database_url)
-    await upgrade(db)
-    await db.dispose()
-    return database_url
 
 
 def invoke(url: str, *args: str) -> tuple[int, str, str]:

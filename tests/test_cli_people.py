@@ -5,16 +5,14 @@ Every command that touches the database runs on SQLite and PostgreSQL (the `data
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import struct
-from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -31,12 +29,11 @@ from bot.cli_people import EXPORT_HEADERS, XLSX_THAI_DATE
 from handlers.texts import CATALOGUE
 from storage import chats as chats_repo
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import AuditLog, Chat, Contact, ContactTag, School
 from tests.fakes import FakeLineApi
 from tests.fakes.threaded import in_thread
+from tests.harness import on_db
 
-T = TypeVar("T")
 FIXTURE_SCHOOLS = Path(__file__).parent / "fixtures" / "schools.csv"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # 20:30 UTC on 4 January is 03:30 on 5 January in Bangkok: dates must be the office's, not UTC's.
@@ -46,28 +43,9 @@ LATE_EVENING_UTC = datetime(2026, 1, 4, 20, 30, tzinfo=UTC)
 # --- helpers ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def migrated_url(database_url: str) -> str:
-    db = Database(database_url)
-    await upgrade(db)
-    await db.dispose()
-    return database_url
-
-
 def invoke(url: str, *args: str, **env: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), env={"DATABASE_URL": url, **env})
     return result.exit_code, result.stdout, result.stderr
-
-
-def on_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
 
 
 def stored_schools(url: str) -> list[tuple[str | None, str, str | None]]:

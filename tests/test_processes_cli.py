@@ -6,11 +6,9 @@ through the click context, Monday 5 January 2026, 09:00 in Bangkok.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import pytest
@@ -22,32 +20,15 @@ from bot.cli_processes import holidays, process
 from handlers.texts import t
 from scheduler.clock import FakeClock
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import AuditLog, OutboxMessage
 from storage.process_models import ProcessReminder, ProcessRun
-from tests.harness import known_person
+from tests.harness import known_person, on_db
 from tests.test_processes_helpers import TWO_STEPS
-
-T = TypeVar("T")
 
 
 @pytest.fixture
-async def url(database_url: str) -> str:
-    db = Database(database_url)
-    await upgrade(db)
-    await db.dispose()
-    return database_url
-
-
-def on_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
+def url(migrated_url: str) -> str:
+    return migrated_url
 
 
 def invoke(url: str, group: click.Group, *args: str) -> tuple[int, str, str]:

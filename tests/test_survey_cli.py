@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import shutil
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,31 +18,18 @@ from sqlalchemy import func, select
 from bot.cli_surveys import survey
 from storage import contacts
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import OutboxMessage
 from storage.survey_models import SurveyCampaign, SurveyDefinition
+from tests.harness import on_db
 from tests.test_survey_report import ANSWERS, seeded_campaign
 
-T = TypeVar("T")
 FIXTURES = Path(__file__).parent / "fixtures" / "surveys"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def url(database_url: str) -> str:
-    on_db(database_url, upgrade)
-    return database_url
-
-
-def on_db(url: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(url)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
+def url(migrated_url: str) -> str:
+    return migrated_url
 
 
 def invoke(url: str, *args: str) -> tuple[int, str, str]:
