@@ -131,8 +131,9 @@ async def test_the_survey_step_opens_the_campaign_and_the_closing_step_attaches_
         assert [e["kind"] for e in evidence] == ["survey_report"]
         served = await h.client.get(evidence[0]["reference"])
         workbook = load_workbook(io.BytesIO(await served.read()))
-        cells = [str(c.value) for row in workbook.active.iter_rows() for c in row if c.value is not None]
-        assert any("5.00" in c or c == "5" for c in cells)  # every likert answer was 5
+        rows = [[c.value for c in row] for row in workbook.active.iter_rows()]
+        overall = next(r for r in rows if any(isinstance(v, str) and v.startswith("ภาพรวม") for v in r))
+        assert 5.0 in overall and "มากที่สุด" in overall  # every likert answer was 5: mean 5.00, the top band
 
 
 async def test_only_the_processs_officer_or_an_admin_opens_its_survey(db: Database) -> None:
@@ -142,12 +143,14 @@ async def test_only_the_processs_officer_or_an_admin_opens_its_survey(db: Databa
         await person(h, 9320, role="officer", name="อีกคน")
         await person(h, TEACHERS[0], role="teacher", position="teacher", registered_at=h.clock.now())
         steps = await start(h, "info-evaluation", officer, start_on=date(2026, 1, 5), end_on=date(2026, 3, 31))
-        other = Watch(h, 9320)
+        other, teacher, own = Watch(h, 9320), Watch(h, TEACHERS[0]), Watch(h, OFFICER)
         await tap(h, 9320, f"proc:survey:{steps[3]}")
         await tap(h, 9320, f"proc:svgo:{steps[3]}")
-        assert all("ไม่ใช่" in r.text or "ผู้รับผิดชอบ" in r.text for r in other.new())
+        assert [r.text for r in other.new()] == [t("proc_not_yours", id=1)] * 2
         await tap(h, TEACHERS[0], f"proc:svgo:{steps[3]}")
+        assert [r.text for r in teacher.new()] == [t("refused", roles=t("role_officer"))]
         assert await h.count(SurveyCampaign) == 0
         # A confirm with no preview before it (a stale or crafted button) opens nothing.
         await tap(h, OFFICER, f"proc:svgo:{steps[3]}")
+        assert [r.text for r in own.new()] == [t("expired_button")]
         assert await h.count(SurveyCampaign) == 0
