@@ -14,9 +14,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import signal
 
 from aiohttp import web
+
+from benchmarks.common import serve_until_signalled
 
 OK = {"ok": True}
 
@@ -34,20 +35,6 @@ def _telegram_secret_ok(secret: str, header: str | None) -> bool:
 
 async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(OK)
-
-
-async def _serve_until_signalled(app: web.Application, port: int) -> None:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 async def run_bare(port: int, line_secret: str, telegram_secret: str) -> None:
@@ -69,7 +56,7 @@ async def run_bare(port: int, line_secret: str, telegram_secret: str) -> None:
     app.router.add_get("/healthz", _healthz)
     app.router.add_post("/webhooks/line", line)
     app.router.add_post("/webhooks/telegram", telegram)
-    await _serve_until_signalled(app, port)
+    await serve_until_signalled(app, port)
 
 
 async def run_ptb(port: int, token: str, api_base_url: str, telegram_secret: str) -> None:
@@ -95,7 +82,7 @@ async def run_ptb(port: int, token: str, api_base_url: str, telegram_secret: str
     async with application:
         await application.start()
         try:
-            await _serve_until_signalled(app, port)
+            await serve_until_signalled(app, port)
         finally:
             await application.stop()
 

@@ -364,3 +364,24 @@ class FakesProcess:
     def close(self) -> None:
         stop_process(self.proc, timeout=5)
         self._log.close()
+
+
+async def serve_until_signalled(app: Any, port: int) -> None:
+    """Serve an aiohttp application on 127.0.0.1:`port` until SIGTERM or SIGINT (a benchmark's helper process);
+    the application's cleanup hooks run on the way out."""
+    import asyncio
+    import signal
+
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import time
 from collections import Counter
 from typing import Any
 
 from aiohttp import web
 
+from benchmarks.common import serve_until_signalled
 from tests.fakes import FakeLineApi, FakeTelegramApi
 from tests.fakes.telegram_api import ApiError
 
@@ -142,18 +142,10 @@ async def serve(port: int) -> None:
     app.router.add_post("/configure", fakes.configure)
     app.router.add_post("/reply-tokens", fakes.reply_tokens)
     app.router.add_get("/stats", fakes.stats)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await serve_until_signalled(app, port)
     finally:
         await fakes.close()
-        await runner.cleanup()
 
 
 def main() -> None:

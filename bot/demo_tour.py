@@ -77,10 +77,10 @@ class Person:
         frame = {**frame, "id": f"tour-{self._seq}"}
         raw = self.tour.web.raw_event(self.id, frame)
         self.tour.line(f"[{self.name}] {shown}")
-        ids = await self.tour.services.writer.store([raw])
-        expect(len(ids) == 1, f"{self.name}'s message is stored once", ids)
+        stored = await self.tour.services.writer.store_events([raw])
+        expect(len(stored) == 1, f"{self.name}'s message is stored once", [event_id for event_id, _ in stored])
         self.tour.web.echo(raw.raw)
-        self.tour.services.processor.submit(ids)
+        self.tour.services.processor.submit_stored(stored)
         await self.tour.settle()
         return self._collect()
 

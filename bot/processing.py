@@ -59,6 +59,7 @@ class EventProcessor:
         config: HandlerConfig | None = None,
         downloads: Mapping[str, Download] | None = None,
         public_url: str = "",
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self.config = config or HandlerConfig()
         self.downloads = dict(downloads or {})  # by channel: fetches a photo or document someone sent
@@ -72,7 +73,7 @@ class EventProcessor:
         # An event id, with its payload when the webhook that stored it is still in memory (no read back).
         self.queue: asyncio.Queue[tuple[int, RawEvent | None]] = asyncio.Queue()
         self._locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = weakref.WeakValueDictionary()
-        self.busy: Callable[[], bool] = lambda: False  # set by serve: webhooks are being stored right now
+        self.busy = busy  # webhooks are being stored right now (InboundWriter.busy): handling gives way
 
     def submit(self, event_ids: Sequence[int]) -> None:
         for event_id in event_ids:

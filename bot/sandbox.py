@@ -212,11 +212,11 @@ async def _receive(
 async def _store_and_handle(services: Services, channel: WebChannel, raw: RawEvent, *, name: str | None) -> bool:
     """Store a person's event as a webhook's is stored, show it in the chat and hand it to the processor.
     False when it was stored before (same id): handled the first time, no second bubble, no second answer."""
-    ids = await services.writer.store([raw])
-    if ids:
+    stored = await services.writer.store_events([raw])
+    if stored:
         channel.echo(raw.raw, name=name)
-        services.processor.submit(ids)
-    return bool(ids)
+        services.processor.submit_stored(stored)
+    return bool(stored)
 
 
 # --- photos and files --------------------------------------------------------------------------------------

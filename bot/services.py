@@ -188,8 +188,8 @@ def build_services(
         concurrency=workers,
         downloads=downloads,
         public_url=settings.phuankru_public_url or "",
+        busy=lambda: writer.busy,
     )
-    processor.busy = lambda: writer.busy
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
     ticker.add("surveys", survey_jobs.for_services(settings, db, clock, calendar, worker, telegram))

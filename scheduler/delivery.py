@@ -142,9 +142,11 @@ class DeliveryWorker:
             self._wakes.remove(wake)
 
     async def _lane_loop(self, stop: asyncio.Event, channel: Channel, wake: asyncio.Event) -> None:
+        done = 0
         while not stop.is_set():
             try:
-                done = await self.run_once([channel])
+                # After a full batch the next claim follows at once; an idle lane (woken, or polling) reads first.
+                done = await self.run_once([channel], probe=done == 0)
             except Exception:
                 # The database may be restarting; the rows stay in the outbox and are claimed again later.
                 log.exception("delivery.batch_failed", channel=channel.value)
@@ -156,16 +158,17 @@ class DeliveryWorker:
                 for task in pending:
                     task.cancel()
 
-    async def run_once(self, channels: Sequence[Channel] | None = None) -> int:
+    async def run_once(self, channels: Sequence[Channel] | None = None, *, probe: bool = False) -> int:
         """Claim one batch of due rows (of `channels`, default all), send them all, record every outcome; return
-        how many were handled."""
+        how many were handled. `probe`: look with a read first, so that finding nothing takes no write lock."""
         wanted = [c for c in (channels or self.senders) if c in self.senders]
         if not wanted:
             return 0
         now = self.clock.now()
-        async with self.db.sessions() as session:
-            if not await outbox.has_due(session, now=now, channels=[c.value for c in wanted]):
-                return 0
+        if probe:
+            async with self.db.sessions() as session:
+                if not await outbox.has_due(session, now=now, channels=[c.value for c in wanted]):
+                    return 0
         async with self.db.sessions() as session, session.begin():
             items = await outbox.claim(
                 session,
