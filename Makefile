@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-LINTED := bot handlers scheduler storage tests benchmarks
+LINTED := bot core handlers scheduler storage tests benchmarks
 
 .PHONY: venv test lint demo tour bench fuzz clean
 
@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # pytest exits 5 when it collected no test: that is a broken suite, not a pass.
 test: lint

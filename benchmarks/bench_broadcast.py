@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from benchmarks.common import fmt, machine_line, markdown_table, median, plot_path, verdict, write_section
-from handlers.model import OutMessage
+from core.model import OutMessage
 from storage import broadcasts
 from storage.db import Database
 from storage.migrate import upgrade

@@ -96,7 +96,7 @@ def worker_default(name: str) -> int:
 def product_line_pool() -> int:
     """How many connections the product's LINE client may open (line-bot-sdk's default is 5 per CPU)."""
     from bot.channels.line import LineChannel
-    from scheduler.clock import SystemClock
+    from core.clock import SystemClock
 
     channel = LineChannel(
         channel_secret="bench", access_token="bench", api_base_url="http://127.0.0.1:9", clock=SystemClock()
@@ -112,8 +112,8 @@ def _cpu_s() -> float:
 async def _run(config: dict[str, Any]) -> dict[str, Any]:
     from bot.channels.line import LineChannel
     from bot.channels.telegram import TelegramChannel
-    from handlers.model import Channel, OutMessage, Target
-    from scheduler.clock import SystemClock
+    from core.clock import SystemClock
+    from core.model import Channel, OutMessage, Target
     from scheduler.delivery import ChannelSender, DeliveryWorker
     from scheduler.ratelimit import Rate, RateKey, RateLimiter
     from storage import outbox

@@ -14,7 +14,7 @@ from bot import metrics, webhooks
 from bot.config import Settings
 from bot.logs import get_logger
 from bot.services import Services, build_services
-from scheduler.clock import Clock
+from core.clock import Clock
 from storage import media, outbox
 from storage.db import Database
 

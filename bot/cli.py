@@ -21,8 +21,8 @@ from bot.cli_support import (
     with_database,
 )
 from bot.config import ConfigError
+from core.clock import SystemClock
 from handlers.roles import RoleError, grant_role
-from scheduler.clock import SystemClock
 from storage.contacts import ContactRefError
 from storage.db import Database
 from storage.migrate import SchemaBehind, current_revision, head_revision, upgrade

@@ -13,11 +13,11 @@ import click
 
 from bot.cli_support import EXIT_USAGE, CommandError, checked, cli_audit, emit_json, settings_from_env, with_database
 from bot.config import Settings
+from core.clock import SystemClock
+from core.model import Attachment, OutMessage
+from core.thaidate import parse_when, thai_datetime
 from handlers.attachments import AttachmentError, check_file, check_image_url
-from handlers.model import Attachment, OutMessage
 from handlers.texts import t
-from handlers.thaidate import parse_when, thai_datetime
-from scheduler.clock import SystemClock
 from storage import broadcasts, media
 from storage.audiences import AudienceError
 from storage.broadcasts import BroadcastError

@@ -27,10 +27,10 @@ from bot.cli_support import (
     settings_from_env,
     with_database,
 )
-from handlers.spreadsheet_safe import csv_cell, xlsx_safe_row
+from core.clock import SystemClock
+from core.spreadsheet_safe import csv_cell, xlsx_safe_row
+from core.thaidate import thai_date
 from handlers.texts import CATALOGUE
-from handlers.thaidate import thai_date
-from scheduler.clock import SystemClock
 from storage import chats as chats_repo
 from storage import contacts as contacts_repo
 from storage import schools as schools_repo

@@ -31,11 +31,11 @@ from bot.cli_support import (
     with_database,
 )
 from bot.config import ConfigError, Settings
+from core.calendar import OfficeCalendar
+from core.clock import Clock, SystemClock
+from core.spreadsheet_safe import xlsx_safe_row
+from core.thaidate import thai_date
 from handlers.processes import Show, assignment_messages, error_text, target_of
-from handlers.spreadsheet_safe import xlsx_safe_row
-from handlers.thaidate import thai_date
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock, SystemClock
 from storage import holidays as holidays_repo
 from storage import outbox
 from storage import processes as repo

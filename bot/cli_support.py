@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
-from scheduler.clock import SystemClock
+from core.clock import SystemClock
 from storage import audit
 from storage.db import Database
 from storage.migrate import ensure_current

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
+from core.calendar import OfficeCalendar
+from core.clock import Clock
 from handlers.office import PRIVACY_NOTICE_VERSION
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock
 from storage import chats, contacts, schools
 from storage.db import Database
 from storage.models import Contact, Role, School
@@ -42,7 +42,7 @@ DEMO_GROUP_TITLE = "ห้องครู สพป. (กลุ่มทดล�
 class SpeedClock:
     """A clock that runs `rate` times faster than real time and can jump ahead; it never goes back.
 
-    It satisfies `scheduler.clock.Clock`. Time is measured from the real monotonic clock, so a change of the
+    It satisfies `core.clock.Clock`. Time is measured from the real monotonic clock, so a change of the
     machine's wall clock does not move it; `sleep` waits the real time that makes the demo time asked for.
     """
 

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from bot.channels.web import WebChannel, chat_key
 from bot.demo import DEMO_PROCESS_KEY, PERSONAS, TEACHERS, demo_settings, next_working_day, office_calendar, seed
 from bot.services import Services, build_services
+from core.clock import FakeClock
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage import contacts
 from storage.db import Database
 from storage.migrate import upgrade

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from scheduler.clock import Clock
+from core.clock import Clock
 from storage import inbound
 from storage.db import Database
 from storage.inbound import RawEvent

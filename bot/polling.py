@@ -10,7 +10,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.channels.telegram import TelegramChannel
 from bot.ingest import InboundWriter
 from bot.processing import EventProcessor
-from scheduler.clock import Clock
+from core.clock import Clock
 
 log = structlog.get_logger("phuankru.polling")
 

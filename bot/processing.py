@@ -18,12 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from core.clock import Clock
+from core.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
 from handlers import dispatch
 from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
 from handlers.context import HandlerConfig
-from handlers.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
 from handlers.texts import t
-from scheduler.clock import Clock
 from storage import inbound, media, outbox
 from storage.db import Database
 from storage.inbound import RawEvent

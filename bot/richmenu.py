@@ -11,8 +11,6 @@ import contextlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Final, NamedTuple
 
 from linebot.v3.messaging import (
@@ -26,13 +24,13 @@ from linebot.v3.messaging import (
     RichMenuRequest,
     RichMenuSize,
 )
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyBboxPatch
 
 from bot.channels.line import data_base_url
+from core.fonts import thai_font_path
 
 
 class MenuItem(NamedTuple):
@@ -58,8 +56,6 @@ COLUMNS: Final = 3
 ROWS: Final = 2
 IMAGE_MAX_BYTES: Final = 1024 * 1024  # LINE refuses larger rich-menu images
 
-FONT_DIR: Final = Path(__file__).parent / "assets" / "fonts"
-FONT_FAMILY: Final = "Laksaman"
 
 # Soft, high-contrast tiles: dark text on light colours reads well in sunlight on a phone.
 _TILE_COLOURS: Final = ("#E3F2FD", "#E8F5E9", "#FFF8E1", "#F3E5F5", "#E0F7FA", "#FCE4EC")
@@ -68,26 +64,6 @@ _BACKGROUND: Final = "#FFFFFF"
 _DPI: Final = 100
 _LABEL_POINTS: Final = 84.0  # about 117 px high at 100 dpi: large enough to read at a glance
 _LABEL_MARGIN: Final = 40  # px between a label and its tile's sides
-
-
-# --- the Thai font ------------------------------------------------------------------------------
-
-
-def thai_font_path(*, bold: bool = False) -> Path:
-    """The shipped Laksaman TTF (GPL-2+ with the font exception: pictures drawn with it are free to use)."""
-    return FONT_DIR / ("Laksaman-Bold.ttf" if bold else "Laksaman.ttf")
-
-
-@cache
-def register_thai_font() -> str:
-    """Make the Thai font known to matplotlib (once per process) and return its family name.
-
-    Charts then use it with `rcParams["font.family"] = [register_thai_font(), "DejaVu Sans"]`, or with
-    `fontfamily=register_thai_font()` on a text; matplotlib's own fonts have no Thai glyphs and draw boxes.
-    """
-    for bold in (False, True):
-        font_manager.fontManager.addfont(str(thai_font_path(bold=bold)))
-    return FONT_FAMILY
 
 
 # --- the menu -----------------------------------------------------------------------------------

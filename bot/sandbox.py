@@ -32,12 +32,12 @@ from sqlalchemy import select
 
 from bot import sandbox_staff
 from bot.channels.web import CHAT_ID, CLIENT_ID, MAX_FILENAME, FrameError, WebChannel, chat_key
-from bot.richmenu import thai_font_path
 from bot.services import Services
 from bot.webhooks import SERVICES
+from core.clock import Clock
+from core.fonts import thai_font_path
 from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
 from handlers.texts import t
-from scheduler.clock import Clock
 from storage import chats, contacts, media
 from storage.inbound import RawEvent
 from storage.models import Contact, School

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.calendar import OfficeCalendar
+from core.clock import Clock
+from core.model import OutMessage
+from core.thaidate import thai_date, thai_datetime
 from handlers import survey_report
-from handlers.model import OutMessage
-from handlers.thaidate import thai_date, thai_datetime
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock
 from storage import broadcasts, inbox, processes, surveys
 from storage.db import Database
 from storage.models import Contact

@@ -7,7 +7,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.config import Settings
 from bot.logs import get_logger
-from scheduler.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
 from storage.db import Database
 from storage.migrate import ensure_current
 

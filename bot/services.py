@@ -20,14 +20,15 @@ from bot.config import Settings
 from bot.ingest import InboundWriter
 from bot.polling import poll_telegram
 from bot.processing import Download, EventProcessor, Translator
+from core.calendar import OfficeCalendar
+from core.clock import Clock
+from core.model import Channel, Event
+from handlers import surveys as survey_chat
 from handlers.context import HandlerConfig
-from handlers.model import Channel, Event
-from scheduler import survey_jobs
 from scheduler.broadcast_jobs import BroadcastJobs
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock
 from scheduler.delivery import ChannelSender, DeliveryWorker
 from scheduler.reminders import ProcessReminders
+from scheduler.survey_jobs import SurveyDueWork
 from scheduler.ticker import Ticker
 from storage import media
 from storage.db import Database
@@ -192,7 +193,12 @@ def build_services(
     )
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
-    ticker.add("surveys", survey_jobs.for_services(settings, db, clock, calendar, worker, telegram))
+    # The chat side of surveys is told where links and charts point (the Telegram username is known once started).
+    survey_chat.configure(
+        public_url=settings.phuankru_public_url,
+        telegram_username=lambda: telegram.username if telegram is not None else None,
+    )
+    ticker.add("surveys", SurveyDueWork(db, clock, calendar, wake=worker.wake))
     ticker.add("process-reminders", ProcessReminders(db, clock, calendar, wake=worker.wake, admins=config.admins))
     ticker.add("broadcasts", BroadcastJobs(db, clock, worker.wake).tick)
     return Services(

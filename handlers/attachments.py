@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
-from handlers.model import Event
+from core.model import Event
 
 # LINE takes images up to 10 MB; Telegram photos up to 10 MB and files sent by URL up to 20 MB.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024

@@ -7,9 +7,9 @@ from datetime import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Button, Event, OutMessage, Target
+from core.clock import Clock
+from core.model import Button, Event, OutMessage, Target
 from handlers.texts import t
-from scheduler.clock import Clock
 from storage import conversations, outbox
 from storage.conversations import State
 from storage.models import Contact

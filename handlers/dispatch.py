@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock
+from core.model import Event, EventKind, OutMessage
 from handlers import basics, broadcast, inbox, linking, membership, privacy, processes, registration, staff, surveys
-from handlers.choices import pick
+from handlers.asked import remember_buttons, typed_button
 from handlers.context import Context, HandlerConfig
-from handlers.model import Event, EventKind, OutMessage
 from handlers.roles import bootstrap_admin
 from handlers.router import Router, find_command, find_flow, find_kind, find_postback
 from handlers.texts import TEXT_COMMANDS
-from scheduler.clock import Clock
 from storage import contacts, conversations
 
 # Order matters: the first router that knows a command, prefix or kind handles it.
@@ -88,29 +87,6 @@ def _seen(ctx: Context, clock: Clock) -> None:
     # the webhooks' inserts wait for it — so the lock is taken as late as possible.
     if ctx.contact is not None and ctx.event.chat.is_private:
         ctx.contact.last_seen_at = clock.now()
-
-
-BUTTONS_KEY = "_buttons"  # in the conversation state: the buttons of the last question asked
-
-
-def typed_button(event: Event, ctx: Context) -> Event:
-    """A typed number or label answering the last question's buttons is the same as tapping that button."""
-    if ctx.state is None or event.kind is not EventKind.TEXT:
-        return event
-    offered = ctx.state.data.get(BUTTONS_KEY) or []
-    if len(offered) < 2:  # a lone button (Cancel) must not swallow free text such as "1"
-        return event
-    index = pick(event.text, [label for label, _ in offered])
-    return event if index is None else replace(event, kind=EventKind.POSTBACK, data=offered[index][1], text=None)
-
-
-async def remember_buttons(ctx: Context, replies: Sequence[OutMessage]) -> None:
-    if ctx.state is None or ctx.contact is None:
-        return
-    asked = next((m for m in reversed(replies) if m.buttons), None)
-    offered = [[b.label, b.data] for b in asked.buttons] if asked else []
-    if offered != ctx.state.data.get(BUTTONS_KEY, []):
-        await ctx.set_state(ctx.state.flow, ctx.state.step, **{BUTTONS_KEY: offered})
 
 
 async def _route(event: Event, ctx: Context, command: tuple[str, str] | None) -> Sequence[OutMessage]:

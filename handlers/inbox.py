@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from pythainlp.util import normalize
 from sqlalchemy import select
 
+from core.calendar import OfficeCalendar
+from core.model import Attachment, Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
+from core.thaidate import thai_datetime
 from handlers.attachments import problem_values
 from handlers.context import Context
-from handlers.model import Attachment, Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
 from handlers.roles import has_role, refuse
 from handlers.router import Router
 from handlers.texts import t
-from handlers.thaidate import thai_datetime
-from scheduler.calendar import OfficeCalendar
 from storage import inbox, settings
 from storage.holidays import office_calendar
 from storage.inbox_models import Faq, InboxThread

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, update
 
+from core.model import Event, OutMessage
 from handlers.context import Context
-from handlers.model import Event, OutMessage
 from handlers.router import Router
 from storage.models import Contact, LinkCode
 

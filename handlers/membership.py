@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.model import ChatKind, Event, EventKind, OutMessage
 from handlers.context import Context
-from handlers.model import ChatKind, Event, EventKind, OutMessage
 from handlers.registration import first_contact
 from handlers.router import Router
 from handlers.texts import t

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from handlers.choices import pick
+from core.choices import pick
+from core.model import Button, Event, EventKind, OutMessage
+from core.thaidate import thai_date
 from handlers.context import Context
-from handlers.model import Button, Event, EventKind, OutMessage
 from handlers.registration import POSITIONS, privacy_notice
 from handlers.router import Router
 from handlers.texts import LANGUAGES
-from handlers.thaidate import thai_date
 from storage import audit
 from storage.contacts import mask_phone
 from storage.erasure import erase_contact

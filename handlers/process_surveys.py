@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core.model import Attachment, Button, OutMessage
+from core.thaidate import thai_datetime
 from handlers import survey_report
 from handlers.context import Context
-from handlers.model import Attachment, Button, OutMessage
 from handlers.roles import actor_of
 from handlers.surveys import LINKS, SendRequest, open_in_chat, prepare_send
-from handlers.thaidate import thai_datetime
 from storage import audiences, media
 from storage import processes as repo
 from storage.process_models import ProcessStep, StepLog

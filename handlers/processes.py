@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from core.calendar import OfficeCalendar
+from core.choices import western_digits
+from core.model import Button, Channel, Event, EventKind, OutMessage, Target
+from core.thaidate import thai_date, thai_datetime
 from handlers import inbox, process_surveys
 from handlers.attachments import problem_values
-from handlers.choices import western_digits
 from handlers.context import Context
-from handlers.model import Button, Channel, Event, EventKind, OutMessage, Target
 from handlers.roles import actor_of, has_role, refuse
 from handlers.router import Router
 from handlers.texts import t
-from handlers.thaidate import thai_date, thai_datetime
-from scheduler.calendar import OfficeCalendar
 from storage import audit
 from storage import holidays as holidays_repo
 from storage import processes as repo
@@ -623,7 +623,7 @@ async def _typed_reason(ctx: Context, view: repo.ProcessView, step: ProcessStep,
 
 
 async def _typed_date(ctx: Context, view: repo.ProcessView, step: ProcessStep, text: str) -> list[OutMessage]:
-    """A snooze date typed (the 1-day/3-day choices typed as numbers arrive as taps, see dispatch.typed_button)."""
+    """A snooze date typed (the 1-day/3-day choices typed as numbers arrive as taps, see asked.typed_button)."""
     show = await show_for(ctx)
     today = repo.local_day(show.now, show.calendar)
     wanted = parse_day_input(text, today)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from handlers.choices import pick, western_digits
+from core.choices import pick, western_digits
+from core.model import Button, Event, EventKind, OutMessage
 from handlers.context import Context
-from handlers.model import Button, Event, EventKind, OutMessage
 from handlers.office import (
     DATA_CONTACT_EN,
     DATA_CONTACT_TH,

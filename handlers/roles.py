@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock
+from core.model import OutMessage
 from handlers.context import Context
-from handlers.model import OutMessage
-from scheduler.clock import Clock
 from storage import audit, contacts
 from storage.models import Contact, Role
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from core.model import Event, EventKind, OutMessage
 from handlers.context import Context
-from handlers.model import Event, EventKind, OutMessage
 
 Handler = Callable[[Event, Context], Awaitable[Sequence[OutMessage]]]
 

@@ -3,7 +3,7 @@ level, mean (x̄), sample S.D., interpretation (ระดับ) and rank (อ�
 
 The numbers come from `storage.survey_results` (aggregated by the database); this module interprets and lays
 them out: a text table, JSON, CSV, an xlsx in the usual ข้อ | รายการ | x̄ | S.D. | ระดับ | อันดับ layout, a PNG chart
-drawn with the Thai font shipped in `bot/assets/fonts`, and the short summary staff get in chat.
+drawn with the Thai font shipped in `core/assets/fonts`, and the short summary staff get in chat.
 
 Means are shown to two decimals, rounded half up as in the reports' tables, and the level and rank are read
 from the shown value, so that a reader who checks the table against the bands finds the same answer.
@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.spreadsheet_safe import csv_cell, xlsx_safe
+from core.spreadsheet_safe import csv_cell, xlsx_safe
 from handlers.texts import CATALOGUE, t
 from storage import survey_results, surveys
 from storage.survey_models import QuestionType, SurveyQuestion
@@ -810,7 +810,7 @@ def render_chart(report: Report) -> Chart:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from bot.richmenu import register_thai_font
+    from core.fonts import register_thai_font
 
     family = register_thai_font()
     bars, axis_label, axis_end = _bars(report)

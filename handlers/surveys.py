@@ -31,14 +31,15 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.choices import pick, western_digits
+from core.model import Attachment, Button, Channel, Event, EventKind, OutMessage, Target
+from core.thaidate import thai_datetime
 from handlers import basics, survey_report
-from handlers.choices import pick, western_digits
+from handlers.asked import remember_buttons
 from handlers.context import Context
-from handlers.model import Attachment, Button, Channel, Event, EventKind, OutMessage, Target
 from handlers.roles import actor_of, has_role, refuse
 from handlers.router import Router
 from handlers.texts import t
-from handlers.thaidate import thai_datetime
 from storage import audiences, audit, contacts, conversations, surveys
 from storage.models import Contact, InboundEvent, Role
 from storage.outbox import Recipient, enqueue_many
@@ -630,7 +631,6 @@ async def _start_from_group(event: Event, ctx: Context, campaign_id: int) -> Seq
     )
     taking = await _taking(private, campaign_id, join=True)
     messages = taking if not isinstance(taking, Taking) else await _begin(private, taking)
-    from handlers.dispatch import remember_buttons  # late: dispatch imports this module
 
     await remember_buttons(private, messages)
     target = Target(event.channel, "user", event.user_id, contact_id=contact.id)

@@ -13,9 +13,9 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock
+from core.model import Channel, Target
 from handlers.broadcast import report_message
-from handlers.model import Channel, Target
-from scheduler.clock import Clock
 from scheduler.delivery import default_owner
 from storage import broadcasts, outbox
 from storage.broadcast_models import Broadcast, BroadcastState

@@ -20,8 +20,8 @@ from typing import Protocol
 
 import structlog
 
-from handlers.model import Channel
-from scheduler.clock import Clock
+from core.clock import Clock
+from core.model import Channel
 from scheduler.ratelimit import RateKey, RateLimiter
 from storage import outbox
 from storage.db import Database

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scheduler.clock import Clock
+from core.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)

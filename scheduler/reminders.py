@@ -20,11 +20,11 @@ import structlog
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.dispatch import BUTTONS_KEY
-from handlers.model import Button, Channel, OutMessage, Target
+from core.calendar import OfficeCalendar
+from core.clock import Clock
+from core.model import Button, Channel, OutMessage, Target
+from handlers.asked import BUTTONS_KEY
 from handlers.processes import FLOW, MAX_LISTED, Show, contact_name, process_name, step_card, target_of
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock
 from storage import conversations, holidays, outbox
 from storage import processes as repo
 from storage.claims import claim_due

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.calendar import OfficeCalendar
+from core.clock import Clock
+from core.model import Channel, OutMessage, Target
 from handlers import surveys as survey_chat
-from handlers.model import Channel, OutMessage, Target
 from handlers.texts import t
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock
 from storage import outbox, surveys
 from storage.claims import claim_due
 from storage.db import Database, dialect_name
@@ -32,9 +32,7 @@ from storage.models import Chat, Contact, Role
 from storage.survey_models import CampaignStatus, SurveyCampaign
 
 if TYPE_CHECKING:
-    from bot.channels.telegram import TelegramChannel
-    from bot.config import Settings
-    from scheduler.delivery import DeliveryWorker
+    pass
 
 log = structlog.get_logger("phuankru.survey_jobs")
 
@@ -189,18 +187,3 @@ class SurveyDueWork:
         )
         return list((await session.execute(query)).scalars())
 
-
-def for_services(
-    settings: Settings,
-    db: Database,
-    clock: Clock,
-    calendar: OfficeCalendar,
-    worker: DeliveryWorker,
-    telegram: TelegramChannel | None,
-) -> SurveyDueWork:
-    """The job `build_services` registers; it also tells the chat side where links and charts point."""
-    survey_chat.configure(
-        public_url=settings.phuankru_public_url,
-        telegram_username=lambda: telegram.username if telegram is not None else None,
-    )
-    return SurveyDueWork(db, clock, calendar, wake=worker.wake)

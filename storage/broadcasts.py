@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Channel, OutMessage, Target
+from core.model import Channel, OutMessage, Target
 from storage import audiences, outbox
 from storage.audiences import Audience, AudienceSpec
 from storage.broadcast_models import Broadcast, BroadcastRecipient, BroadcastState

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.choices import western_digits
-from scheduler.calendar import OfficeCalendar
+from core.calendar import OfficeCalendar
+from core.choices import western_digits
 from storage.db import dialect_name
 from storage.models import Base
 from storage.process_models import Holiday, ProcessError

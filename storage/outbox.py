@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.model import Channel, OutMessage, Target
-from handlers.textsplit import split_text, utf16_length
+from core.model import Channel, OutMessage, Target
+from core.textsplit import split_text, utf16_length
 from storage.db import dialect_name
 from storage.models import Contact, OutboxMessage, OutboxState
 

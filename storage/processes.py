@@ -21,8 +21,8 @@ import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.choices import western_digits
-from scheduler.calendar import OfficeCalendar
+from core.calendar import OfficeCalendar
+from core.choices import western_digits
 from storage import holidays
 from storage.contacts import find_contact
 from storage.db import dialect_name

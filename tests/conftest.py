@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.pg import PostgresCluster, find_pg_bindir

@@ -23,8 +23,8 @@ from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, load_settings
 from bot.services import Services, build_services
+from core.clock import FakeClock
 from handlers.office import PRIVACY_NOTICE_VERSION
-from scheduler.clock import FakeClock
 from storage import contacts
 from storage.db import Database
 from storage.models import InboundEvent, OutboxMessage

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage import audiences, chats, contacts, schools
 from storage.audiences import AudienceError, AudienceSpec
 from storage.db import Database

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import cli
-from handlers.model import OutMessage
+from core.model import OutMessage
 from handlers.texts import t
 from scheduler.broadcast_jobs import BroadcastJobs
 from storage import broadcasts, chats
@@ -187,7 +187,7 @@ async def test_restart_mid_broadcast_neither_loses_nor_doubles_on_line(db: Datab
             await h.known_person("line", uid)
         # One push per person (a reply-style row each) so that the kill lands mid-batch.
         async with db.sessions() as session, session.begin():
-            from handlers.model import Channel, Target
+            from core.model import Channel, Target
             from storage import outbox
 
             for uid in ids:
@@ -225,7 +225,7 @@ async def migrated(database_url: str) -> str:
 
 
 def _clock():  # type: ignore[no-untyped-def]
-    from scheduler.clock import FakeClock
+    from core.clock import FakeClock
 
     return FakeClock()
 

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot import richmenu
 from bot.cli import cli
 from bot.cli_people import EXPORT_HEADERS, XLSX_THAI_DATE
+from core import fonts
 from handlers.texts import CATALOGUE
 from storage import chats as chats_repo
 from storage.db import Database
@@ -568,18 +569,18 @@ def test_menu_picture_is_a_small_png_of_the_exact_size() -> None:
 
 def test_the_shipped_font_has_every_glyph_of_the_labels() -> None:
     for bold in (False, True):
-        path = richmenu.thai_font_path(bold=bold)
+        path = fonts.thai_font_path(bold=bold)
         assert path.is_file()
         font = FT2Font(str(path))
         text = "".join(item.label for item in richmenu.MENU_ITEMS) + richmenu.CHAT_BAR_TEXT
         missing = sorted({ch for ch in text if ch != " " and font.get_char_index(ord(ch)) == 0})
         assert missing == []
-    assert (richmenu.FONT_DIR / "COPYRIGHT").is_file()
+    assert (fonts.FONT_DIR / "COPYRIGHT").is_file()
 
 
 def test_register_thai_font_makes_the_family_findable() -> None:
-    family = richmenu.register_thai_font()
-    assert family == richmenu.register_thai_font() == "Laksaman"
+    family = fonts.register_thai_font()
+    assert family == fonts.register_thai_font() == "Laksaman"
     found = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
     assert Path(found).name == "Laksaman.ttf"
 

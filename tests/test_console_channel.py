@@ -7,9 +7,9 @@ import io
 from bot.channels.console import ConsoleChannel
 from bot.config import load_settings
 from bot.services import build_services
-from handlers.model import Button, OutMessage
+from core.clock import FakeClock
+from core.model import Button, OutMessage
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage.db import Database
 from tests.harness import known_person
 

@@ -10,8 +10,8 @@ import pytest
 
 from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
-from handlers.model import Button, Channel, OutMessage, Target
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
+from core.model import Button, Channel, OutMessage, Target
 from scheduler.delivery import DeliveryWorker, RetryPolicy
 from storage import contacts, outbox
 from storage.db import Database

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from bot import demo_tour
 from bot.cli import cli
 from bot.demo import PERSONAS, SpeedClock, demo_settings, office_calendar, seed
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import Database
 from storage.models import Chat, Contact, School
 from storage.process_models import ProcessRun, ProcessTemplate

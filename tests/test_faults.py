@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import Database
 from tests.conftest import start_pg_cluster
 from tests.events import line_text, tg_message
@@ -51,8 +51,8 @@ async def test_sigkill_during_a_broadcast_loses_nothing_and_line_gets_nothing_tw
         assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
         await _people(database_url, 0, 300)
         # One LINE push per person: 300 separate calls, so the kill lands in the middle of them.
-        from handlers.model import Channel, OutMessage, Target
-        from scheduler.clock import FakeClock
+        from core.clock import FakeClock
+        from core.model import Channel, OutMessage, Target
         from storage.db import Database
         from storage.outbox import enqueue
 

@@ -27,8 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from core.clock import FakeClock
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage import schools
 from storage.db import Database
 from storage.migrate import upgrade

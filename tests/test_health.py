@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.config import load_settings
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import start_pg_cluster

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core.clock import FakeClock
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage import chats, settings
 from storage.db import Database
 from storage.inbox_models import InboxThread

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.cli_processes import holidays, process
+from core.clock import FakeClock
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage.db import Database
 from storage.models import AuditLog, OutboxMessage
 from storage.process_models import ProcessReminder, ProcessRun

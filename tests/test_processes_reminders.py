@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import FakeClock
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from scheduler.reminders import ProcessReminders
 from storage import outbox
 from storage.db import Database

@@ -104,7 +104,7 @@ def test_eight_templates_in_the_manual_order_with_the_survey_link() -> None:
 
 
 async def test_process_list_loads_the_shipped_templates_once(db: Database, clock: object) -> None:
-    from scheduler.clock import FakeClock
+    from core.clock import FakeClock
 
     assert isinstance(clock, FakeClock)
     for _ in range(2):

@@ -25,9 +25,9 @@ from bot.config import load_settings
 from bot.demo import demo_settings, office_calendar, seed
 from bot.demo_tour import TOUR_START
 from bot.services import Services, build_services
-from handlers.model import OutMessage
+from core.clock import FakeClock
+from core.model import OutMessage
 from handlers.texts import t
-from scheduler.clock import FakeClock
 from storage import broadcasts
 from storage.db import Database
 from storage.models import InboundEvent

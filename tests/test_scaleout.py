@@ -34,12 +34,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, func, insert, literal, select, update
 
-from handlers.model import OutMessage
+from core.calendar import OfficeCalendar
+from core.clock import SystemClock
+from core.model import OutMessage
 from handlers.office import PRIVACY_NOTICE_VERSION
 from handlers.texts import t
 from scheduler.broadcast_jobs import BroadcastJobs
-from scheduler.calendar import OfficeCalendar
-from scheduler.clock import SystemClock
 from storage import broadcasts, contacts, holidays
 from storage import processes as repo
 from storage.broadcast_models import Broadcast, BroadcastRecipient

@@ -19,7 +19,7 @@ from matplotlib.ft2font import FT2Font
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from bot.richmenu import register_thai_font, thai_font_path
+from core.fonts import register_thai_font, thai_font_path
 from handlers import survey_report
 from handlers.survey_defs import load_definition
 from handlers.survey_report import Bands, Stat, bands_from_setting, rank

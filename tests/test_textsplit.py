@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythainlp.tokenize import word_tokenize
 
-from handlers.textsplit import split_text, utf16_length
+from core.textsplit import split_text, utf16_length
 
 THAI_PARAGRAPH = (
     "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาขอเชิญครูทุกท่านเข้าร่วมการประชุมเชิงปฏิบัติการเรื่องการพัฒนาระบบข้อมูลสารสนเทศเพื่อการบริหารจัดการศึกษา"
@@ -50,7 +50,7 @@ def test_every_chunk_fits_and_nothing_is_lost(text: str, limit: int) -> None:
 
 
 def test_outbox_fits_long_announcements_to_each_platform() -> None:
-    from handlers.model import Attachment, Button, Channel, OutMessage
+    from core.model import Attachment, Button, Channel, OutMessage
     from storage.outbox import fit_to_platform
 
     long_text = "\n\n".join(["ประกาศสำคัญ " * 100] * 6)  # about 7,200 characters

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.harness import Harness, running

@@ -1,1 +1,1 @@
-"""Channel adapters: thin translators between a platform and the internal model of `handlers.model`."""
+"""Channel adapters: thin translators between a platform and the internal model of `core.model`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from handlers.model import Button, OutMessage
+from core.model import Button, OutMessage
 from handlers.texts import t
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from bot.channels.common import numbered_options, text_with_link
-from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, OutMessage
+from core.model import Channel, ChatKind, ChatRef, Event, EventKind, OutMessage
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import RateKey
 from storage.inbound import RawEvent

@@ -48,8 +48,8 @@ from linebot.v3.webhooks import (
 )
 
 from bot.channels.common import WebhookRejected, grapheme_length, text_with_link, with_numbered_options
-from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
-from scheduler.clock import Clock
+from core.clock import Clock
+from core.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
 from storage.inbound import RawEvent

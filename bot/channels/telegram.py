@@ -37,7 +37,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.common import WebhookRejected, text_with_link
-from handlers.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
+from core.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from handlers.texts import MENU_COMMANDS, t
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey

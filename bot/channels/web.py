@@ -25,8 +25,8 @@ from typing import Any
 import structlog
 from sqlalchemy import func, select
 
-from handlers.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind
-from scheduler.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock
+from core.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import RateKey
 from storage import media

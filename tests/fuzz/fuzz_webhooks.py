@@ -45,8 +45,8 @@ with instrumented:
     from bot.channels.common import WebhookRejected
     from bot.channels.line import LineChannel
     from bot.channels.telegram import TelegramChannel
-    from handlers.model import Channel, Event, EventKind
-    from scheduler.clock import FakeClock
+    from core.clock import FakeClock
+    from core.model import Channel, Event, EventKind
     from storage.inbound import RawEvent
 
 LINE_SECRET = "fuzz-line-channel-secret"
