@@ -40,8 +40,8 @@ from benchmarks.common import (
     verdict,
     write_section,
 )
-from handlers import survey_report
-from handlers.survey_defs import TEMPLATES_DIR, load_definition
+from handlers.surveys import report as survey_report
+from handlers.surveys.definitions import TEMPLATES_DIR, load_definition
 from storage import survey_results, surveys
 from storage.audiences import Person
 from storage.db import Database

@@ -22,7 +22,7 @@ from bot.cli_support import (
 )
 from bot.config import ConfigError
 from core.clock import SystemClock
-from handlers.roles import RoleError, grant_role
+from handlers.chat.roles import RoleError, grant_role
 from storage.contacts import ContactRefError
 from storage.db import Database
 from storage.migrate import SchemaBehind, current_revision, head_revision, upgrade

@@ -12,7 +12,7 @@ import yaml
 from bot.cli_support import EXIT_USAGE, CommandError, checked, cli_audit, emit_json, settings_from_env, with_database
 from core.clock import SystemClock
 from core.thaidate import thai_datetime
-from handlers.inbox import normalise
+from handlers.chat.inbox import normalise
 from storage import chats, inbox, settings
 from storage.db import Database
 from storage.inbox_models import Faq

@@ -35,7 +35,7 @@ from core.calendar import OfficeCalendar
 from core.clock import Clock, SystemClock
 from core.spreadsheet_safe import xlsx_safe_row
 from core.thaidate import thai_date
-from handlers.processes import Show, assignment_messages, error_text, target_of
+from handlers.chat.processes import Show, assignment_messages, error_text, target_of
 from storage import holidays as holidays_repo
 from storage import outbox
 from storage import processes as repo

@@ -16,9 +16,9 @@ import click
 from bot.cli_support import EXIT_USAGE, checked, cli_audit, emit_json, fail, settings_from_env, with_database
 from core.clock import SystemClock
 from core.thaidate import thai_datetime
-from handlers import survey_report
-from handlers.survey_defs import SurveyDefinitionError, builtin_templates, load_definition
-from handlers.surveys import SendRequest, open_campaign, parse_duration, parse_moment, prepare_send
+from handlers.chat.surveys import SendRequest, open_campaign, parse_duration, parse_moment, prepare_send
+from handlers.surveys import report as survey_report
+from handlers.surveys.definitions import SurveyDefinitionError, builtin_templates, load_definition
 from handlers.texts import t
 from storage import surveys
 from storage.audiences import AudienceError

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings, load_settings
 from core.calendar import OfficeCalendar
 from core.clock import Clock
-from handlers.office import PRIVACY_NOTICE_VERSION
+from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
 from storage import chats, contacts, schools
 from storage.db import Database
 from storage.models import Contact, Role, School
@@ -135,7 +135,7 @@ def _survey_yaml(key: str, title: str, body: str) -> str:
     return f"key: {key}\ntitle: {title}\n{body}"
 
 
-# Two surveys in the layout of `phuankru survey import` (see handlers/survey_defs.py).
+# Two surveys in the layout of `phuankru survey import` (see handlers/surveys/definitions.py).
 SURVEYS: tuple[str, ...] = (
     _survey_yaml(
         "demo-service",
@@ -209,7 +209,7 @@ async def _people(session: AsyncSession, now: datetime) -> int:
 
 async def _surveys(session: AsyncSession, now: datetime, missing: list[str]) -> int:
     try:
-        from handlers.survey_defs import parse_definition
+        from handlers.surveys.definitions import parse_definition
         from storage.surveys import import_definition
     except ImportError:  # an extension point: a PhuanKru without surveys still demonstrates the rest
         missing.append("surveys")

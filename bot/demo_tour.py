@@ -213,7 +213,7 @@ async def survey(tour: Tour) -> None:
         expect(any(b["label"] == t("sv_btn_send") for i in preview for b in i.get("buttons", ())), "a send preview")
         sent = staff.texts(await staff.tap(t("sv_btn_send")))
         expect(bool(sent) and sent[0].startswith(t("sv_sent", campaign=1, people=0, groups=0)[:20]), "sent", sent)
-        from handlers.surveys import level_button_label
+        from handlers.chat.surveys import level_button_label
 
         for persona, levels, suggestion in ANSWERS:
             teacher = tour.person(persona)
@@ -260,7 +260,7 @@ async def _staff_view(tour: Tour) -> dict[str, Any]:
 
 
 async def report_table(tour: Tour) -> None:
-    from handlers import survey_report
+    from handlers.surveys import report as survey_report
 
     async with tour.services.db.sessions() as session:
         report = await survey_report.build_report(session, 1)

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from core.clock import Clock
 from core.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
-from handlers import dispatch
 from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
-from handlers.context import HandlerConfig
+from handlers.chat import dispatch
+from handlers.chat.context import HandlerConfig
 from handlers.texts import t
 from storage import inbound, media, outbox
 from storage.db import Database

@@ -17,7 +17,7 @@ from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import OutMessage
 from core.thaidate import thai_date, thai_datetime
-from handlers import survey_report
+from handlers.surveys import report as survey_report
 from storage import broadcasts, inbox, processes, surveys
 from storage.db import Database
 from storage.models import Contact

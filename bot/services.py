@@ -23,8 +23,8 @@ from bot.processing import Download, EventProcessor, Translator
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import Channel, Event
-from handlers import surveys as survey_chat
-from handlers.context import HandlerConfig
+from handlers.chat import surveys as survey_chat
+from handlers.chat.context import HandlerConfig
 from scheduler.broadcast_jobs import BroadcastJobs
 from scheduler.delivery import ChannelSender, DeliveryWorker
 from scheduler.reminders import ProcessReminders

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.model import Channel, Target
-from handlers.broadcast import report_message
+from handlers.chat.broadcast import report_message
 from scheduler.delivery import default_owner
 from storage import broadcasts, outbox
 from storage.broadcast_models import Broadcast, BroadcastState

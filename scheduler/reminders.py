@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import Button, Channel, OutMessage, Target
-from handlers.asked import BUTTONS_KEY
-from handlers.processes import FLOW, MAX_LISTED, Show, contact_name, process_name, step_card, target_of
+from handlers.chat.asked import BUTTONS_KEY
+from handlers.chat.processes import FLOW, MAX_LISTED, Show, contact_name, process_name, step_card, target_of
 from storage import conversations, holidays, outbox
 from storage import processes as repo
 from storage.claims import claim_due

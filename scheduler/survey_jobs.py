@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import Channel, OutMessage, Target
-from handlers import surveys as survey_chat
+from handlers.chat import surveys as survey_chat
 from handlers.texts import t
 from storage import outbox, surveys
 from storage.claims import claim_due
@@ -186,4 +186,3 @@ class SurveyDueWork:
             .order_by(Contact.id)
         )
         return list((await session.execute(query)).scalars())
-

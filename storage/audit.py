@@ -24,7 +24,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Add an audit row to the session's transaction: it commits, or rolls back, with the action itself."""
-    # Clipped to the columns' sizes: an action name can carry part of a button's data (handlers/inbox.py makes
+    # Clipped to the columns' sizes: an action name can carry part of a button's data (handlers/chat/inbox.py makes
     # "inbox.<what the button said>"), and a crafted 300-character button made PostgreSQL refuse the row, which
     # rolled back the refusal itself and sent the person the internal-error apology instead.
     row = AuditLog(

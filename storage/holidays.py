@@ -126,7 +126,7 @@ def parse_holidays_csv(raw: bytes, where: str) -> list[HolidayRow]:
 
 @cache
 def shipped_holidays() -> tuple[HolidayRow, ...]:
-    resource = files("handlers").joinpath("process_templates", "holidays_th.csv")
+    resource = files("handlers.processes").joinpath("templates", "holidays_th.csv")
     return tuple(parse_holidays_csv(resource.read_bytes(), "holidays_th.csv"))
 
 

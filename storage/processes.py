@@ -309,7 +309,7 @@ def parse_template(text: str, where: str) -> TemplateSpec:
 @cache
 def shipped_templates() -> tuple[TemplateSpec, ...]:
     """The eight processes of the seed manual, in the manual's order."""
-    folder = files("handlers").joinpath("process_templates")
+    folder = files("handlers.processes").joinpath("templates")
     specs = [
         parse_template(entry.read_text(encoding="utf-8"), entry.name)
         for entry in folder.iterdir()

@@ -1,6 +1,6 @@
 """Surveys in the database: definitions and their versions, campaigns, who takes part, and the answers.
 
-Nothing here knows a message or a language: `handlers.surveys` decides what to say, this module what to keep.
+Nothing here knows a message or a language: `handlers.chat.surveys` decides what to say, this module what to keep.
 See `storage.survey_models` for why answers sit on sheets that name nobody.
 """
 
@@ -67,7 +67,7 @@ class QuestionSpec:
 
 @dataclass(frozen=True, slots=True)
 class SurveySpec:
-    """A validated survey definition, as read from a file (`handlers.survey_defs`)."""
+    """A validated survey definition, as read from a file (`handlers.surveys.definitions`)."""
 
     key: str
     title: str
@@ -210,7 +210,7 @@ async def list_definitions(session: AsyncSession) -> list[DefinitionSummary]:
 
 @dataclass(frozen=True, slots=True)
 class CampaignPlan:
-    """What `create_campaign` needs; `handlers.surveys.open_campaign` fills it from a staff member's request."""
+    """What `create_campaign` needs; `handlers.chat.surveys.open_campaign` fills it from a staff member's request."""
 
     definition: SurveyDefinition
     audience: list[str]

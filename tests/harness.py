@@ -24,7 +24,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, load_settings
 from bot.services import Services, build_services
 from core.clock import FakeClock
-from handlers.office import PRIVACY_NOTICE_VERSION
+from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
 from storage import contacts
 from storage.db import Database
 from storage.models import InboundEvent, OutboxMessage

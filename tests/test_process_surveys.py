@@ -9,7 +9,7 @@ from datetime import date
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from handlers.survey_defs import builtin_templates, load_definition
+from handlers.surveys.definitions import builtin_templates, load_definition
 from handlers.texts import t
 from storage import surveys
 from storage.db import Database

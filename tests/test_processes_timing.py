@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.calendar import OfficeCalendar
-from handlers.processes import parse_day_input, progress_bar
+from handlers.chat.processes import parse_day_input, progress_bar
 from storage import holidays
 from storage import processes as repo
 from storage.db import Database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.office import PRIVACY_NOTICE_VERSION
+from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
 from handlers.texts import t
 from storage import schools
 from storage.db import Database
@@ -175,7 +175,7 @@ async def test_declining_consent_keeps_nothing_but_the_follow(db: Database) -> N
 
 
 def _notice_and_question() -> list[str]:
-    from handlers.office import DATA_CONTACT_TH, OFFICE_NAME_TH, RAW_MESSAGE_RETENTION_DAYS
+    from handlers.catalogue.office import DATA_CONTACT_TH, OFFICE_NAME_TH, RAW_MESSAGE_RETENTION_DAYS
 
     notice = t(
         "privacy_notice",

@@ -310,7 +310,7 @@ async def test_staff_view_counts_a_broadcast_and_the_clock_jump_brings_a_reminde
 
 
 async def test_survey_chart_is_a_png_and_unknown_campaigns_are_404(db: Database) -> None:
-    from handlers import surveys as survey_handlers
+    from handlers.chat import surveys as survey_handlers
 
     async with sandbox(db) as box:
         async with box.services.db.sessions() as session, session.begin():

@@ -37,7 +37,7 @@ from sqlalchemy import delete, func, insert, literal, select, update
 from core.calendar import OfficeCalendar
 from core.clock import SystemClock
 from core.model import OutMessage
-from handlers.office import PRIVACY_NOTICE_VERSION
+from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
 from handlers.texts import t
 from scheduler.broadcast_jobs import BroadcastJobs
 from storage import broadcasts, contacts, holidays

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.survey_defs import SurveyDefinitionError, builtin_templates, load_definition, parse_definition
+from handlers.surveys.definitions import SurveyDefinitionError, builtin_templates, load_definition, parse_definition
 from storage.survey_models import QuestionType
 
 FIXTURES = Path(__file__).parent / "fixtures" / "surveys"

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from handlers import survey_report
-from handlers.survey_defs import load_definition
-from handlers.surveys import SendRequest, open_campaign, prepare_send
+from handlers.chat.surveys import SendRequest, open_campaign, prepare_send
+from handlers.surveys import report as survey_report
+from handlers.surveys.definitions import load_definition
 from handlers.texts import t
 from storage import surveys
 from storage.db import Database

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.logs import configure_logging
-from handlers import survey_report
+from handlers.surveys import report as survey_report
 from handlers.texts import t
 from storage.db import Database
 from storage.models import InboundEvent, OutboxMessage, School

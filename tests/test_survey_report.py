@@ -20,9 +20,9 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from core.fonts import register_thai_font, thai_font_path
-from handlers import survey_report
-from handlers.survey_defs import load_definition
-from handlers.survey_report import Bands, Stat, bands_from_setting, rank
+from handlers.surveys import report as survey_report
+from handlers.surveys.definitions import load_definition
+from handlers.surveys.report import Bands, Stat, bands_from_setting, rank
 from storage import surveys
 from storage.db import Database
 from storage.models import School

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.model import ChatKind, Event, EventKind, OutMessage
-from handlers.context import Context
-from handlers.registration import first_contact
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.registration import first_contact
+from handlers.chat.router import Router
 from handlers.texts import t
 from storage import chats
 

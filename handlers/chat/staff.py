@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.model import Event, OutMessage
-from handlers.context import Context
-from handlers.roles import RoleError, actor_of, grant_role, has_role, refuse
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.roles import RoleError, actor_of, grant_role, has_role, refuse
+from handlers.chat.router import Router
 from storage import chats
 from storage.contacts import ContactRefError
 from storage.models import Role

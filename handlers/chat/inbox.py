@@ -18,9 +18,9 @@ from core.calendar import OfficeCalendar
 from core.model import Attachment, Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
 from core.thaidate import thai_datetime
 from handlers.attachments import problem_values
-from handlers.context import Context
-from handlers.roles import has_role, refuse
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.roles import has_role, refuse
+from handlers.chat.router import Router
 from handlers.texts import t
 from storage import inbox, settings
 from storage.holidays import office_calendar

@@ -34,11 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.choices import pick, western_digits
 from core.model import Attachment, Button, Channel, Event, EventKind, OutMessage, Target
 from core.thaidate import thai_datetime
-from handlers import basics, survey_report
-from handlers.asked import remember_buttons
-from handlers.context import Context
-from handlers.roles import actor_of, has_role, refuse
-from handlers.router import Router
+from handlers.chat import basics
+from handlers.chat.asked import remember_buttons
+from handlers.chat.context import Context
+from handlers.chat.roles import actor_of, has_role, refuse
+from handlers.chat.router import Router
+from handlers.surveys import report as survey_report
 from handlers.texts import t
 from storage import audiences, audit, contacts, conversations, surveys
 from storage.models import Contact, InboundEvent, Role

@@ -9,8 +9,8 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 
 from core.model import Event, OutMessage
-from handlers.context import Context
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.router import Router
 from storage.models import Contact, LinkCode
 
 router = Router("linking")

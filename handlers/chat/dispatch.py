@@ -8,11 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.model import Event, EventKind, OutMessage
-from handlers import basics, broadcast, inbox, linking, membership, privacy, processes, registration, staff, surveys
-from handlers.asked import remember_buttons, typed_button
-from handlers.context import Context, HandlerConfig
-from handlers.roles import bootstrap_admin
-from handlers.router import Router, find_command, find_flow, find_kind, find_postback
+from handlers.chat import (
+    basics,
+    broadcast,
+    inbox,
+    linking,
+    membership,
+    privacy,
+    processes,
+    registration,
+    staff,
+    surveys,
+)
+from handlers.chat.asked import remember_buttons, typed_button
+from handlers.chat.context import Context, HandlerConfig
+from handlers.chat.roles import bootstrap_admin
+from handlers.chat.router import Router, find_command, find_flow, find_kind, find_postback
 from handlers.texts import TEXT_COMMANDS
 from storage import contacts, conversations
 

@@ -18,11 +18,11 @@ from core.calendar import OfficeCalendar
 from core.choices import western_digits
 from core.model import Button, Channel, Event, EventKind, OutMessage, Target
 from core.thaidate import thai_date, thai_datetime
-from handlers import inbox, process_surveys
 from handlers.attachments import problem_values
-from handlers.context import Context
-from handlers.roles import actor_of, has_role, refuse
-from handlers.router import Router
+from handlers.chat import inbox, process_surveys
+from handlers.chat.context import Context
+from handlers.chat.roles import actor_of, has_role, refuse
+from handlers.chat.router import Router
 from handlers.texts import t
 from storage import audit
 from storage import holidays as holidays_repo

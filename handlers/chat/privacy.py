@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from core.choices import pick
 from core.model import Button, Event, EventKind, OutMessage
 from core.thaidate import thai_date
-from handlers.context import Context
-from handlers.registration import POSITIONS, privacy_notice
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.registration import POSITIONS, privacy_notice
+from handlers.chat.router import Router
 from handlers.texts import LANGUAGES
 from storage import audit
 from storage.contacts import mask_phone

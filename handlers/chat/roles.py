@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.model import OutMessage
-from handlers.context import Context
+from handlers.chat.context import Context
 from storage import audit, contacts
 from storage.models import Contact, Role
 

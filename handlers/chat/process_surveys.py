@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from core.model import Attachment, Button, OutMessage
 from core.thaidate import thai_datetime
-from handlers import survey_report
-from handlers.context import Context
-from handlers.roles import actor_of
-from handlers.surveys import LINKS, SendRequest, open_in_chat, prepare_send
+from handlers.chat.context import Context
+from handlers.chat.roles import actor_of
+from handlers.chat.surveys import LINKS, SendRequest, open_in_chat, prepare_send
+from handlers.surveys import report as survey_report
 from storage import audiences, media
 from storage import processes as repo
 from storage.process_models import ProcessStep, StepLog

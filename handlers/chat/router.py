@@ -1,7 +1,7 @@
 """Routing an event to the function that handles it, in the style of aiogram's routers.
 
 Each feature module makes a `Router` and registers commands, button prefixes, conversation flows and
-event kinds on it; `handlers.dispatch` includes them in order. Handlers return the messages to answer with.
+event kinds on it; `handlers.chat.dispatch` includes them in order. Handlers return the messages to answer with.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from core.model import Event, EventKind, OutMessage
-from handlers.context import Context
+from handlers.chat.context import Context
 
 Handler = Callable[[Event, Context], Awaitable[Sequence[OutMessage]]]
 

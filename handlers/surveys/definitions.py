@@ -27,11 +27,11 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from handlers.survey_report import BAND_SCHEMES, bands_from_setting
+from handlers.surveys.report import BAND_SCHEMES, bands_from_setting
 from storage.survey_models import QuestionType
 from storage.surveys import QuestionSpec, SurveySpec
 
-TEMPLATES_DIR = Path(__file__).parent / "survey_templates"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 QUESTION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_QUESTIONS = 100

@@ -14,9 +14,9 @@ from sqlalchemy import distinct, select
 from core.model import Attachment, Button, Event, EventKind, OutMessage
 from core.thaidate import parse_when, thai_datetime
 from handlers.attachments import AttachmentError, broadcast_problem, check_image_url, problem_values
-from handlers.context import Context
-from handlers.roles import actor_of, has_role, refuse
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.roles import actor_of, has_role, refuse
+from handlers.chat.router import Router
 from handlers.texts import t
 from storage import audit, broadcasts, chats, schools
 from storage.audiences import Audience, AudienceError

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from core.choices import pick
 from core.model import Event, EventKind, OutMessage
-from handlers.context import Context
+from handlers.chat.context import Context
 
 BUTTONS_KEY = "_buttons"  # in the conversation state: the buttons of the last question asked
 

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 from core.choices import pick, western_digits
 from core.model import Button, Event, EventKind, OutMessage
-from handlers.context import Context
-from handlers.office import (
+from handlers.catalogue.office import (
     DATA_CONTACT_EN,
     DATA_CONTACT_TH,
     OFFICE_NAME_EN,
@@ -20,7 +19,8 @@ from handlers.office import (
     PRIVACY_NOTICE_VERSION,
     RAW_MESSAGE_RETENTION_DAYS,
 )
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.router import Router
 from storage import schools
 from storage.contacts import mask_phone
 from storage.models import School

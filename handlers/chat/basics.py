@@ -1,13 +1,13 @@
-"""The commands everyone has: /start, /help, /cancel. Free text goes to the office inbox (handlers/inbox.py)."""
+"""The commands everyone has: /start, /help, /cancel. Free text goes to the office inbox (handlers/chat/inbox.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from core.model import Event, OutMessage
-from handlers.context import Context
-from handlers.registration import first_contact
-from handlers.router import Router
+from handlers.chat.context import Context
+from handlers.chat.registration import first_contact
+from handlers.chat.router import Router
 from handlers.texts import t
 
 router = Router("basics")
