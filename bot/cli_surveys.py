@@ -162,7 +162,7 @@ def survey_list(as_json: bool) -> None:
 def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None:
     if value is None:
         return None
-    moment = parse_moment(value, settings_tz)
+    moment = parse_moment(value, settings_tz, SystemClock().now())
     if moment is None:
         fail(f"{option}: {t('sv_bad_moment', 'en', value=value)}", EXIT_USAGE)
     return moment
@@ -171,7 +171,11 @@ def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None
 @survey.command("send")
 @click.argument("key")
 @click.option("--audience", "audience", multiple=True, required=True, help=AUDIENCE_HELP)
-@click.option("--closes-at", help="Close at this time: ISO date-time, or a day (closes at its end, office time).")
+@click.option(
+    "--closes-at",
+    help="Close at this time: '5 ธ.ค. 2569 16:30', '5/12/2569 16.30 น.', '2026-12-05T16:30', or a day alone "
+    "('5 ธ.ค. 2569', '2026-12-05': closes at its end), office time zone.",
+)
 @click.option("--remind-after", help="Remind non-respondents after this long, e.g. 2d, 12h, 1d12h.")
 @click.option("--max-reminders", type=click.IntRange(0, 20), default=None, help="Reminders at most (default 1).")
 @click.option("--changes-until", help="People may change answers until then (default: until closing).")
@@ -271,7 +275,8 @@ def survey_results(campaign: int, fmt: str, by: str | None, bands: str | None, o
 
 @survey.command("close")
 @click.argument("campaign", type=int)
-def survey_close(campaign: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {campaign, closed} as JSON.")
+def survey_close(campaign: int, as_json: bool) -> None:
     """Close a campaign now (late taps get a polite "closed")."""
     settings = settings_from_env()
     clock = SystemClock()
@@ -285,4 +290,7 @@ def survey_close(campaign: int) -> None:
             return closed
 
     closed = with_database(settings, checked(work))
+    if as_json:
+        emit_json({"campaign": campaign, "closed": closed})
+        return
     click.echo(f"campaign {campaign} closed" if closed else f"campaign {campaign} was closed already")
