@@ -17,6 +17,7 @@ from bot.cli_support import (
     CommandError,
     checked,
     cli_audit,
+    clock_of,
     emit_json,
     read_text_file,
     settings_from_env,
@@ -27,7 +28,7 @@ from handlers.attachments import AttachmentError, check_file, check_image_url
 from handlers.model import Attachment, OutMessage
 from handlers.texts import t
 from handlers.thaidate import names_a_day_only, parse_moment, thai_datetime
-from scheduler.clock import SystemClock
+from scheduler.clock import Clock, SystemClock
 from storage import broadcasts, media
 from storage.audiences import AudienceError
 from storage.broadcasts import BroadcastError
@@ -86,11 +87,11 @@ def _attachment(value: str, kind: str, settings: Settings) -> tuple[Attachment |
     return None, (data, content_type, path.name)
 
 
-def _when(value: str | None, settings: Settings) -> datetime | None:
+def _when(value: str | None, settings: Settings, clock: Clock) -> datetime | None:
     """--at read by the one parser the chat's schedule step uses (handlers.thaidate), with its messages."""
     if not value:
         return None
-    now = SystemClock().now()
+    now = clock.now()
     when = parse_moment(value, settings.timezone, now)
     if when is None:
         problem = "bc_time_needs_time" if names_a_day_only(value, settings.timezone, now) else "bc_time_bad"
@@ -119,7 +120,9 @@ def _when(value: str | None, settings: Settings) -> datetime | None:
     "account is counted, not a failure).",
 )
 @click.option("--json", "as_json", is_flag=True)
+@click.pass_context
 def broadcast_send(
+    ctx: click.Context,
     audiences: tuple[str, ...],
     text: str | None,
     text_file: Path | None,
@@ -132,6 +135,7 @@ def broadcast_send(
     """Queue an announcement (now, or at --at). Exit codes: 0 done (with --wait: every message has an outcome,
     blocked ones included), 1 with --wait when a message failed, 2 a usage error (nothing queued)."""
     settings = settings_from_env()
+    clock = clock_of(ctx)
     if text and text_file:
         raise CommandError("give --text or --text-file, not both")
     if image and document:
@@ -140,7 +144,7 @@ def broadcast_send(
         raise CommandError("give --image or --document, not both: send the other as a second announcement")
     body = read_text_file(text_file, "--text-file") if text_file else text
     try:
-        when = _when(at, settings)
+        when = _when(at, settings, clock)
         attachment, upload = None, None
         if image or document:
             attachment, upload = _attachment(image or document or "", "image" if image else "document", settings)
@@ -150,7 +154,7 @@ def broadcast_send(
         raise CommandError(t("bc_content_empty"))
 
     async def work(db: Database) -> dict[str, Any]:
-        now = SystemClock().now()
+        now = clock.now()
         async with db.sessions() as session, session.begin():
             item = attachment
             if upload is not None:
@@ -190,19 +194,19 @@ def broadcast_send(
         else:
             click.echo(f"Announcement {result['id']} queued for {result['recipients']} recipients.")
         return
-    failed = with_database(settings, lambda db: _deliver_and_wait(settings, db, int(result["id"]), as_json))
+    failed = with_database(settings, lambda db: _deliver_and_wait(settings, db, clock, int(result["id"]), as_json))
     raise SystemExit(EXIT_FAILED if failed else 0)
 
 
-async def _deliver_and_wait(settings: Settings, db: Database, broadcast_id: int, as_json: bool) -> int:
+async def _deliver_and_wait(settings: Settings, db: Database, clock: Clock, broadcast_id: int, as_json: bool) -> int:
     """Deliver here (alongside any running `serve`: the outbox leases keep them apart) until every message
     has an outcome; a progress bar on a terminal. Returns how many messages failed: a teacher who blocked
     the account is an outcome to report (every district has some), not a failure of the broadcast."""
     from bot.services import build_services
     from scheduler.broadcast_jobs import BroadcastJobs
 
-    services = build_services(settings, db, SystemClock())
-    jobs = BroadcastJobs(db, SystemClock())
+    services = build_services(settings, db, clock)
+    jobs = BroadcastJobs(db, clock)
     for adapter in (services.line, services.telegram):
         if adapter is not None:
             await adapter.start()

@@ -25,6 +25,7 @@ from bot.cli_support import (
     CommandError,
     checked,
     cli_audit,
+    clock_of,
     emit_json,
     fail,
     read_text_file,
@@ -36,7 +37,7 @@ from handlers.processes import Show, assignment_messages, error_text, target_of
 from handlers.spreadsheet_safe import xlsx_safe_row
 from handlers.thaidate import parse_day, read_typed, thai_date, western_year
 from scheduler.calendar import OfficeCalendar
-from scheduler.clock import Clock, SystemClock
+from scheduler.clock import Clock
 from storage import holidays as holidays_repo
 from storage import outbox
 from storage import processes as repo
@@ -83,12 +84,6 @@ class ProcessGroup(click.Group):
             fail(str(exc))
         except CommandError as exc:
             fail(str(exc), exc.code)
-
-
-def clock_of(ctx: click.Context) -> Clock:
-    obj = ctx.find_root().obj
-    clock = obj.get("clock") if isinstance(obj, dict) else None
-    return clock if clock is not None else SystemClock()
 
 
 def office_calendar(settings: Settings) -> OfficeCalendar:

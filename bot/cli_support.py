@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
-from scheduler.clock import SystemClock
+from scheduler.clock import Clock, SystemClock
 from storage import audit
 from storage.db import Database
 from storage.migrate import ensure_current
@@ -26,6 +26,14 @@ T = TypeVar("T")
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_AVAILABLE = 3
+
+
+def clock_of(ctx: click.Context) -> Clock:
+    """The clock from `ctx.obj["clock"]` when one is given (tests: "tomorrow" and "16.30 น." are then fixed
+    days), else the system clock."""
+    obj = ctx.find_root().obj
+    clock = obj.get("clock") if isinstance(obj, dict) else None
+    return clock if clock is not None else SystemClock()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from bot.cli_support import EXIT_USAGE, checked, cli_audit, emit_json, fail, settings_from_env, with_database
+from bot.cli_support import EXIT_USAGE, checked, cli_audit, clock_of, emit_json, fail, settings_from_env, with_database
 from handlers import survey_report
 from handlers.survey_defs import SurveyDefinitionError, builtin_templates, load_definition
 from handlers.surveys import SendRequest, open_campaign, parse_duration, parse_moment, prepare_send
@@ -159,10 +159,10 @@ def survey_list(as_json: bool) -> None:
         )
 
 
-def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None:
+def _moment(value: str | None, option: str, settings_tz: Any, now: datetime) -> datetime | None:
     if value is None:
         return None
-    moment = parse_moment(value, settings_tz, SystemClock().now())
+    moment = parse_moment(value, settings_tz, now)
     if moment is None:
         fail(f"{option}: {t('sv_bad_moment', 'en', value=value)}", EXIT_USAGE)
     return moment
@@ -181,7 +181,9 @@ def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None
 @click.option("--changes-until", help="People may change answers until then (default: until closing).")
 @click.option("--no-changes", is_flag=True, help="Answers cannot be changed once submitted.")
 @click.option("--json", "as_json", is_flag=True)
+@click.pass_context
 def survey_send(
+    ctx: click.Context,
     key: str,
     audience: tuple[str, ...],
     closes_at: str | None,
@@ -194,6 +196,7 @@ def survey_send(
     """Open a campaign of survey KEY (or KEY@VERSION): invitations to everyone in the audience."""
     settings = settings_from_env()
     tz = settings.timezone
+    clock = clock_of(ctx)
     remind: timedelta | None = None
     if remind_after is not None:
         remind = parse_duration(remind_after)
@@ -204,13 +207,12 @@ def survey_send(
     request = SendRequest(
         survey=key,
         audience=audience,
-        closes_at=_moment(closes_at, "--closes-at", tz),
+        closes_at=_moment(closes_at, "--closes-at", tz, clock.now()),
         remind_every=remind,
         max_reminders=(1 if max_reminders is None else max_reminders) if remind else 0,
         changes_allowed=not no_changes,
-        changes_until=_moment(changes_until, "--changes-until", tz),
+        changes_until=_moment(changes_until, "--changes-until", tz, clock.now()),
     )
-    clock = SystemClock()
 
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():

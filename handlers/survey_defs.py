@@ -139,7 +139,11 @@ class _Checker:
             return None
         key = self.text(fields.get("key"), "key", required=True, limit=64, parent=root)
         if key is not None and not KEY_PATTERN.match(key):
-            self.problem(fields["key"], "key", "use 2–64 lower-case letters, digits, hyphens and underscores, e.g. ict-2569 or ict_2569")
+            self.problem(
+                fields["key"],
+                "key",
+                "use 2–64 lower-case letters, digits, hyphens and underscores, e.g. ict-2569 or ict_2569",
+            )
             key = None
         title = self.text(fields.get("title"), "title", required=True, limit=300, parent=root)
         intro = self.text(fields.get("intro"), "intro", required=False, limit=2000, parent=root)
