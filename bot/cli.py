@@ -125,11 +125,16 @@ def db_upgrade(as_json: bool) -> None:
 
 
 @db.command("current")
-def db_current() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {current, needed, up_to_date} as JSON.")
+def db_current(as_json: bool) -> None:
     """Show the database's schema revision and the one this version needs."""
     settings = settings_from_env()
     current = with_database(settings, current_revision)
-    click.echo(f"database: {current or 'empty'}  needed: {head_revision()}")
+    needed = head_revision()
+    if as_json:
+        emit_json({"current": current, "needed": needed, "up_to_date": current == needed})
+        return
+    click.echo(f"database: {current or 'empty'}  needed: {needed}")
 
 
 # --- staff ---------------------------------------------------------------------------------------

@@ -11,11 +11,22 @@ from typing import Any
 
 import click
 
-from bot.cli_support import EXIT_USAGE, CommandError, checked, cli_audit, emit_json, settings_from_env, with_database
+from bot.cli_support import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    checked,
+    cli_audit,
+    clock_of,
+    emit_json,
+    read_text_file,
+    settings_from_env,
+    with_database,
+)
 from bot.config import Settings
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
 from core.model import Attachment, OutMessage
-from core.thaidate import parse_when, thai_datetime
+from core.thaidate import names_a_day_only, parse_moment, thai_datetime
 from handlers.attachments import AttachmentError, check_file, check_image_url
 from handlers.texts import t
 from storage import broadcasts, media
@@ -76,17 +87,16 @@ def _attachment(value: str, kind: str, settings: Settings) -> tuple[Attachment |
     return None, (data, content_type, path.name)
 
 
-def _when(value: str | None, settings: Settings) -> datetime | None:
+def _when(value: str | None, settings: Settings, clock: Clock) -> datetime | None:
+    """--at read by the one parser the chat's schedule step uses (core.thaidate), with its messages."""
     if not value:
         return None
-    when = parse_when(value, settings.timezone, SystemClock().now())
+    now = clock.now()
+    when = parse_moment(value, settings.timezone, now)
     if when is None:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise CommandError(t("bc_time_bad")) from None
-        when = parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.timezone)
-    if when <= SystemClock().now():
+        problem = "bc_time_needs_time" if names_a_day_only(value, settings.timezone, now) else "bc_time_bad"
+        raise CommandError(t(problem))
+    if when <= now:
         raise CommandError(t("bc_time_past"))
     return when
 
@@ -97,10 +107,22 @@ def _when(value: str | None, settings: Settings) -> datetime | None:
 @click.option("--text-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the text from a file (UTF-8).")
 @click.option("--image", help="A JPEG/PNG file or https URL.")
 @click.option("--document", help="A PDF/Office file or https URL (sent as a file on Telegram, a link on LINE).")
-@click.option("--at", "at", help="Send at this time: ISO (Asia/Bangkok if no offset) or e.g. '5 ธ.ค. 2569 09:00'.")
-@click.option("--wait", is_flag=True, help="Deliver and wait, with progress; non-zero exit if anything failed.")
+@click.option(
+    "--at",
+    "at",
+    help="Send at this time, office time zone unless an offset is given: '5 ธ.ค. 2569 09:00', '5/12/2569 9.00 น.', "
+    "'2026-12-05 09:00', 'พรุ่งนี้ 08:30'.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Deliver here and wait, with a progress bar; exit 1 if a message failed (a teacher who blocked the "
+    "account is counted, not a failure).",
+)
 @click.option("--json", "as_json", is_flag=True)
+@click.pass_context
 def broadcast_send(
+    ctx: click.Context,
     audiences: tuple[str, ...],
     text: str | None,
     text_file: Path | None,
@@ -110,13 +132,19 @@ def broadcast_send(
     wait: bool,
     as_json: bool,
 ) -> None:
-    """Queue an announcement (now, or at --at)."""
+    """Queue an announcement (now, or at --at). Exit codes: 0 done (with --wait: every message has an outcome,
+    blocked ones included), 1 with --wait when a message failed, 2 a usage error (nothing queued)."""
     settings = settings_from_env()
+    clock = clock_of(ctx)
     if text and text_file:
         raise CommandError("give --text or --text-file, not both")
-    body = text_file.read_text(encoding="utf-8") if text_file else text
+    if image and document:
+        # One announcement is one message with one attachment on both platforms; two would need two
+        # announcements, each with its own report, so the choice is left to the person.
+        raise CommandError("give --image or --document, not both: send the other as a second announcement")
+    body = read_text_file(text_file, "--text-file") if text_file else text
     try:
-        when = _when(at, settings)
+        when = _when(at, settings, clock)
         attachment, upload = None, None
         if image or document:
             attachment, upload = _attachment(image or document or "", "image" if image else "document", settings)
@@ -126,7 +154,7 @@ def broadcast_send(
         raise CommandError(t("bc_content_empty"))
 
     async def work(db: Database) -> dict[str, Any]:
-        now = SystemClock().now()
+        now = clock.now()
         async with db.sessions() as session, session.begin():
             item = attachment
             if upload is not None:
@@ -166,25 +194,28 @@ def broadcast_send(
         else:
             click.echo(f"Announcement {result['id']} queued for {result['recipients']} recipients.")
         return
-    failures = with_database(settings, lambda db: _deliver_and_wait(settings, db, int(result["id"]), as_json))
-    raise SystemExit(1 if failures else 0)
+    failed = with_database(settings, lambda db: _deliver_and_wait(settings, db, clock, int(result["id"]), as_json))
+    raise SystemExit(EXIT_FAILED if failed else 0)
 
 
-async def _deliver_and_wait(settings: Settings, db: Database, broadcast_id: int, as_json: bool) -> int:
+async def _deliver_and_wait(settings: Settings, db: Database, clock: Clock, broadcast_id: int, as_json: bool) -> int:
     """Deliver here (alongside any running `serve`: the outbox leases keep them apart) until every message
-    has an outcome; a progress bar on a terminal. Returns how many recipients failed or blocked the bot."""
+    has an outcome; a progress bar on a terminal. Returns how many messages failed: a teacher who blocked
+    the account is an outcome to report (every district has some), not a failure of the broadcast."""
     from bot.services import build_services
     from scheduler.broadcast_jobs import BroadcastJobs
 
-    services = build_services(settings, db, SystemClock())
-    jobs = BroadcastJobs(db, SystemClock())
+    services = build_services(settings, db, clock)
+    jobs = BroadcastJobs(db, clock)
     for adapter in (services.line, services.telegram):
         if adapter is not None:
             await adapter.start()
     try:
         total, done = 0, 0
         # With --json, stdout carries only the JSON: the bar goes nowhere.
-        with click.progressbar(length=1, label="Delivering", file=io.StringIO() if as_json else None) as bar:
+        with click.progressbar(
+            length=1, label="Delivering", show_pos=True, file=io.StringIO() if as_json else None
+        ) as bar:
             while True:
                 await jobs.send_due()
                 await services.worker.run_once()
@@ -207,7 +238,12 @@ async def _deliver_and_wait(settings: Settings, db: Database, broadcast_id: int,
             if adapter is not None:
                 await adapter.close()
     _print_status(status, as_json, settings)
-    return status.total("failed") + status.total("blocked")
+    if not as_json:
+        click.echo(
+            f"Delivered: {status.total('sent')} sent, {status.total('blocked')} blocked the account "
+            f"(not a failure), {status.total('failed')} failed."
+        )
+    return status.total("failed")
 
 
 def _status_json(status: broadcasts.Status, recipients: list[dict[str, Any]] | None = None) -> dict[str, Any]:

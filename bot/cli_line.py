@@ -88,7 +88,8 @@ def richmenu_setup(as_json: bool) -> None:
 
 @richmenu.command("image")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-def richmenu_image(out: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {file, width, height} as JSON.")
+def richmenu_image(out: Path, as_json: bool) -> None:
     """Draw the rich menu's picture to OUT (a PNG) to look at it; LINE is not contacted."""
     from bot import richmenu as menus
 
@@ -96,6 +97,9 @@ def richmenu_image(out: Path) -> None:
         out.write_bytes(menus.render_menu_image())
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
+    if as_json:
+        emit_json({"file": str(out), "width": menus.MENU_WIDTH, "height": menus.MENU_HEIGHT})
+        return
     click.echo(f"Wrote {out} ({menus.MENU_WIDTH}x{menus.MENU_HEIGHT}).")
 
 

@@ -276,7 +276,8 @@ WRITERS: Final[dict[str, Callable[[Path, Sequence[ExportRow]], None]]] = {"csv":
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
 @click.option("--role", type=click.Choice(["teacher", "staff", "officer", "admin"]), help="Only this role.")
 @click.option("--tag", help="Only contacts with this tag.")
-def contacts_export(fmt: str | None, out: Path, role: str | None, tag: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {file, format, contacts} as JSON.")
+def contacts_export(fmt: str | None, out: Path, role: str | None, tag: str | None, as_json: bool) -> None:
     """Write contacts to a CSV or Excel file for the office's staff (Thai headers, phone numbers masked)."""
     settings = settings_from_env()
     fmt = fmt or out.suffix.lower().lstrip(".")
@@ -307,6 +308,9 @@ def contacts_export(fmt: str | None, out: Path, role: str | None, tag: str | Non
         temp.replace(out)
     finally:
         temp.unlink(missing_ok=True)
+    if as_json:
+        emit_json({"file": str(out), "format": fmt, "contacts": count})
+        return
     click.echo(f"Exported {count} contact{'' if count == 1 else 's'} to {out}.")
 
 

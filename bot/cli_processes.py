@@ -25,16 +25,18 @@ from bot.cli_support import (
     CommandError,
     checked,
     cli_audit,
+    clock_of,
     emit_json,
     fail,
+    read_text_file,
     settings_from_env,
     with_database,
 )
 from bot.config import ConfigError, Settings
 from core.calendar import OfficeCalendar
-from core.clock import Clock, SystemClock
+from core.clock import Clock
 from core.spreadsheet_safe import xlsx_safe_row
-from core.thaidate import thai_date
+from core.thaidate import parse_day, read_typed, thai_date, western_year
 from handlers.chat.processes import Show, assignment_messages, error_text, target_of
 from storage import holidays as holidays_repo
 from storage import outbox
@@ -47,8 +49,7 @@ from storage.process_models import Holiday, ProcessError, ProcessTemplate, StepL
 
 XLSX_THAI_DATE: Final = "[$-107041E]d mmm yyyy"  # day, Thai month, Buddhist year; the cell stays a real date
 XLSX_THAI_DATETIME: Final = "[$-107041E]d mmm yyyy hh:mm"
-_STEP_DUE = re.compile(r"^\s*(\d{1,3})\s*=\s*(\S+)\s*$")
-_TIME = re.compile(r"[T ]\d{1,2}:\d{2}")
+_STEP_DUE = re.compile(r"^\s*(\d{1,3})\s*=\s*(\S.*?)\s*$")
 STATE_TH: Final = {"pending": "ยังไม่เสร็จ", "done": "เสร็จแล้ว", "skipped": "ข้าม", "active": "กำลังดำเนินการ"}
 ACTION_TH: Final = {
     "started": "เริ่มกระบวนงาน",
@@ -85,39 +86,24 @@ class ProcessGroup(click.Group):
             fail(str(exc), exc.code)
 
 
-def clock_of(ctx: click.Context) -> Clock:
-    obj = ctx.find_root().obj
-    clock = obj.get("clock") if isinstance(obj, dict) else None
-    return clock if clock is not None else SystemClock()
-
-
 def office_calendar(settings: Settings) -> OfficeCalendar:
     return OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
 
 
-def read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CommandError(f"{path} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise CommandError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from None
+DATE_EXAMPLES = "2026-02-15, 15/2/2569 or 15 ก.พ. 2569"
 
 
-def parse_cli_date(value: str, what: str) -> date:
-    """2026-02-15, 2569-02-15 (Buddhist era) or 15/2/2569."""
-    parsed = holidays_repo.parse_day(value)
-    if parsed is None or parsed[0] == holidays_repo.EVERY_YEAR:
-        raise CommandError(f"{what}: {value!r} is not a date (2026-02-15, 2569-02-15 or 15/2/2569)")
-    return date(*parsed)
+def parse_cli_date(value: str, what: str, today: date) -> date:
+    """A day, read by the one parser the chat uses (core.thaidate): 2026-02-15, 15/2/2569, 15 ก.พ. 2569…"""
+    parsed = parse_day(value, today)
+    if parsed is None:
+        raise CommandError(f"{what}: {value!r} is not a date ({DATE_EXAMPLES})")
+    return parsed
 
 
-def parse_step_due(values: Sequence[str], tz: ZoneInfo) -> dict[int, date | datetime]:
-    """N=DATE or N=DATETIME (Asia/Bangkok when no offset is given)."""
+def parse_step_due(values: Sequence[str], tz: ZoneInfo, now: datetime) -> dict[int, date | datetime]:
+    """N=DATE or N=DATE TIME (the office's time zone unless an offset is given), each in any form of
+    core.thaidate: 3=2026-02-15, 3=15/2/2569 14:00, "3=15 ก.พ. 2569 14.00 น."."""
     out: dict[int, date | datetime] = {}
     for value in values:
         match = _STEP_DUE.match(value)
@@ -126,14 +112,10 @@ def parse_step_due(values: Sequence[str], tz: ZoneInfo) -> dict[int, date | date
         n, when = int(match.group(1)), match.group(2)
         if n in out:
             raise CommandError(f"--step-due: step {n} is given twice")
-        if _TIME.search(when):
-            try:
-                moment = datetime.fromisoformat(when)
-            except ValueError:
-                raise CommandError(f"--step-due {value!r}: {when!r} is not a date and time") from None
-            out[n] = moment if moment.tzinfo else moment.replace(tzinfo=tz)
-        else:
-            out[n] = parse_cli_date(when, f"--step-due {n}")
+        typed = read_typed(when, now.astimezone(tz).date())
+        if typed is None:
+            raise CommandError(f"--step-due {value!r}: {when!r} is not a date ({DATE_EXAMPLES}, a time may follow)")
+        out[n] = typed.day if typed.at is None else datetime.combine(typed.day, typed.at, typed.offset or tz)
     return out
 
 
@@ -199,7 +181,7 @@ def process_import(ctx: click.Context, file: Path, as_json: bool) -> None:
     references, recurrence yearly|monthly|none). Importing a changed file adds a version; running processes
     keep the version they started with. A bad line stops the import with nothing imported."""
     settings = settings_from_env()
-    spec = repo.parse_template(read_text(file), file.name)
+    spec = repo.parse_template(read_text_file(file), file.name)
     clock = clock_of(ctx)
 
     async def work(db: Database) -> tuple[ProcessTemplate, bool]:
@@ -273,7 +255,7 @@ async def show_now(session: AsyncSession, settings: Settings, clock: Clock) -> S
 @process.command("start")
 @click.argument("key")
 @click.option("--officer", required=True, help="line:USERID, telegram:USERID or a contact id (role officer or admin).")
-@click.option("--start", "start_date", help="First day (2026-01-05, 2569-01-05 or 5/1/2569); default today.")
+@click.option("--start", "start_date", help="First day (2026-01-05, 5/1/2569 or 5 ม.ค. 2569); default today.")
 @click.option("--end", "end_date", help="Last day; default the period's end (30 September for yearly processes).")
 @click.option("--step-due", multiple=True, help="N=DATE or N=DATE-TIME: step N's due date; repeat for more steps.")
 @click.option("--json", "as_json", is_flag=True, help="Print the process as JSON.")
@@ -291,10 +273,11 @@ def process_start(
     and holidays) unless given per step; the officer is told in chat and reminded before, on and after each."""
     settings = settings_from_env()
     tz = settings.timezone
-    start = parse_cli_date(start_date, "--start") if start_date else None
-    end = parse_cli_date(end_date, "--end") if end_date else None
-    due = parse_step_due(step_due, tz)
     clock = clock_of(ctx)
+    today = clock.now().astimezone(tz).date()
+    start = parse_cli_date(start_date, "--start", today) if start_date else None
+    end = parse_cli_date(end_date, "--end", today) if end_date else None
+    due = parse_step_due(step_due, tz, clock.now())
 
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
@@ -344,14 +327,15 @@ def process_start(
 @process.command("set-due")
 @click.argument("process_id", type=int)
 @click.argument("step_due", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the changed steps as a JSON array.")
 @click.pass_context
-def process_set_due(ctx: click.Context, process_id: int, step_due: tuple[str, ...]) -> None:
+def process_set_due(ctx: click.Context, process_id: int, step_due: tuple[str, ...], as_json: bool) -> None:
     """Change due dates: N=DATE or N=DATE-TIME for each step to move; their pending reminders are replaced."""
     settings = settings_from_env()
-    due = parse_step_due(step_due, settings.timezone)
     clock = clock_of(ctx)
+    due = parse_step_due(step_due, settings.timezone, clock.now())
 
-    async def work(db: Database) -> list[str]:
+    async def work(db: Database) -> list[tuple[int, date, datetime | None]]:
         async with db.sessions() as session, session.begin():
             view = await repo.load_view(session, process_id, for_update=True)
             if view is None:
@@ -374,12 +358,16 @@ def process_set_due(ctx: click.Context, process_id: int, step_due: tuple[str, ..
                     now=clock.now(),
                     actor=repo.Actor("cli"),
                 )
-                changed.append(f"step {n} now due {at.isoformat() if at else day.isoformat()}")
+                changed.append((n, day, at))
             cli_audit(session, "process.set_due", f"process:{process_id}", steps=sorted(due))
             return changed
 
-    for line in with_database(settings, checked(work)):
-        click.echo(line)
+    changed = with_database(settings, checked(work))
+    if as_json:
+        emit_json([{"step": n, "due": day.isoformat(), "due_at": iso(at)} for n, day, at in changed])
+        return
+    for n, day, at in changed:
+        click.echo(f"step {n} now due {at.isoformat() if at else day.isoformat()}")
 
 
 # --- status and the closing report ---------------------------------------------------------------
@@ -586,10 +574,11 @@ def write_report_xlsx(path: Path, data: dict[str, Any], tz: ZoneInfo) -> None:
 @click.argument("process_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "json"]), default="xlsx", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file (default process-ID.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Print {process, format, file, bytes} of the written file.")
 @click.pass_context
-def process_report(ctx: click.Context, process_id: int, fmt: str, out: Path | None) -> None:
+def process_report(ctx: click.Context, process_id: int, fmt: str, out: Path | None, as_json: bool) -> None:
     """The step log for the closing report (สรุปประเมินผลการดำเนินงาน): who did what when, evidence, lateness.
-    JSON goes to standard output unless --out is given."""
+    --format json goes to standard output unless --out is given."""
     settings, data = with_report(ctx, process_id)
     if fmt == "json" and out is None:
         emit_json(data)
@@ -604,6 +593,9 @@ def process_report(ctx: click.Context, process_id: int, fmt: str, out: Path | No
             out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if as_json:
+        emit_json({"process": process_id, "format": fmt, "file": str(out), "bytes": out.stat().st_size})
+        return
     click.echo(f"Wrote the report of process #{process_id} to {out}.")
 
 
@@ -671,7 +663,7 @@ def holidays_list(ctx: click.Context, year: int | None, as_json: bool) -> None:
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.sessions() as session, session.begin():
             await holidays_repo.ensure_shipped(session, now=clock.now())
-            wanted = holidays_repo.western_year(year) if year else None
+            wanted = western_year(year) if year else None
             return [holiday_json(h) for h in await holidays_repo.list_holidays(session, year=wanted)]
 
     rows = with_database(settings, checked(work))

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -13,15 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
 from storage import audit
 from storage.db import Database
 from storage.migrate import ensure_current
 
 T = TypeVar("T")
 
+# DESIGN.md's contract: 0 done (a recipient who blocked the account is an outcome, not a failure); 1 something
+# failed that the office can act on; 2 a usage error (a bad option, file or date): nothing was changed.
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOT_AVAILABLE = 3
+
+
+def clock_of(ctx: click.Context) -> Clock:
+    """The clock from `ctx.obj["clock"]` when one is given (tests: "tomorrow" and "16.30 น." are then fixed
+    days), else the system clock."""
+    obj = ctx.find_root().obj
+    clock = obj.get("clock") if isinstance(obj, dict) else None
+    return clock if clock is not None else SystemClock()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -77,3 +89,22 @@ def checked(work: Callable[[Database], Awaitable[T]]) -> Callable[[Database], Aw
 
 def cli_audit(session: AsyncSession, action: str, target: str, **detail: Any) -> None:
     audit.record(session, at=SystemClock().now(), actor="cli", action=action, target=target, detail=detail)
+
+
+def read_text_file(path: Path, option: str = "") -> str:
+    """A UTF-8 text file a person named (a BOM, as Windows Notepad writes, is dropped); a missing, unreadable or
+    non-UTF-8 file is one line and exit 2, never a traceback."""
+    where = f"{option} {path}" if option else str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{where} is a folder, not a file") from None
+    except OSError as exc:
+        raise CommandError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise CommandError(f"{where}: not UTF-8 text (line {line}); save it as UTF-8 and try again") from None

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from bot.cli_support import EXIT_USAGE, checked, cli_audit, emit_json, fail, settings_from_env, with_database
+from bot.cli_support import EXIT_USAGE, checked, cli_audit, clock_of, emit_json, fail, settings_from_env, with_database
 from core.clock import SystemClock
 from core.thaidate import thai_datetime
 from handlers.chat.surveys import SendRequest, open_campaign, parse_duration, parse_moment, prepare_send
@@ -159,10 +159,10 @@ def survey_list(as_json: bool) -> None:
         )
 
 
-def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None:
+def _moment(value: str | None, option: str, settings_tz: Any, now: datetime) -> datetime | None:
     if value is None:
         return None
-    moment = parse_moment(value, settings_tz)
+    moment = parse_moment(value, settings_tz, now)
     if moment is None:
         fail(f"{option}: {t('sv_bad_moment', 'en', value=value)}", EXIT_USAGE)
     return moment
@@ -171,13 +171,19 @@ def _moment(value: str | None, option: str, settings_tz: Any) -> datetime | None
 @survey.command("send")
 @click.argument("key")
 @click.option("--audience", "audience", multiple=True, required=True, help=AUDIENCE_HELP)
-@click.option("--closes-at", help="Close at this time: ISO date-time, or a day (closes at its end, office time).")
+@click.option(
+    "--closes-at",
+    help="Close at this time: '5 ธ.ค. 2569 16:30', '5/12/2569 16.30 น.', '2026-12-05T16:30', or a day alone "
+    "('5 ธ.ค. 2569', '2026-12-05': closes at its end), office time zone.",
+)
 @click.option("--remind-after", help="Remind non-respondents after this long, e.g. 2d, 12h, 1d12h.")
 @click.option("--max-reminders", type=click.IntRange(0, 20), default=None, help="Reminders at most (default 1).")
 @click.option("--changes-until", help="People may change answers until then (default: until closing).")
 @click.option("--no-changes", is_flag=True, help="Answers cannot be changed once submitted.")
 @click.option("--json", "as_json", is_flag=True)
+@click.pass_context
 def survey_send(
+    ctx: click.Context,
     key: str,
     audience: tuple[str, ...],
     closes_at: str | None,
@@ -190,6 +196,7 @@ def survey_send(
     """Open a campaign of survey KEY (or KEY@VERSION): invitations to everyone in the audience."""
     settings = settings_from_env()
     tz = settings.timezone
+    clock = clock_of(ctx)
     remind: timedelta | None = None
     if remind_after is not None:
         remind = parse_duration(remind_after)
@@ -200,13 +207,12 @@ def survey_send(
     request = SendRequest(
         survey=key,
         audience=audience,
-        closes_at=_moment(closes_at, "--closes-at", tz),
+        closes_at=_moment(closes_at, "--closes-at", tz, clock.now()),
         remind_every=remind,
         max_reminders=(1 if max_reminders is None else max_reminders) if remind else 0,
         changes_allowed=not no_changes,
-        changes_until=_moment(changes_until, "--changes-until", tz),
+        changes_until=_moment(changes_until, "--changes-until", tz, clock.now()),
     )
-    clock = SystemClock()
 
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
@@ -271,7 +277,8 @@ def survey_results(campaign: int, fmt: str, by: str | None, bands: str | None, o
 
 @survey.command("close")
 @click.argument("campaign", type=int)
-def survey_close(campaign: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print {campaign, closed} as JSON.")
+def survey_close(campaign: int, as_json: bool) -> None:
     """Close a campaign now (late taps get a polite "closed")."""
     settings = settings_from_env()
     clock = SystemClock()
@@ -285,4 +292,7 @@ def survey_close(campaign: int) -> None:
             return closed
 
     closed = with_database(settings, checked(work))
+    if as_json:
+        emit_json({"campaign": campaign, "closed": closed})
+        return
     click.echo(f"campaign {campaign} closed" if closed else f"campaign {campaign} was closed already")

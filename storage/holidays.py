@@ -23,19 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import OfficeCalendar
 from core.choices import western_digits
+from core.thaidate import BUDDHIST_ERA_OFFSET as BUDDHIST_ERA_OFFSET  # re-exported: storage.processes uses it
+from core.thaidate import parse_day as parse_typed_day
 from storage.db import dialect_name
 from storage.models import Base
 from storage.process_models import Holiday, ProcessError
 
 EVERY_YEAR = 0
-BUDDHIST_ERA_OFFSET = 543
 SHIPPED_SOURCE = "shipped"
 IMPORTED_SOURCE = "imported"
 NAME_MAX = 255
 _DATE_COLUMNS = ("date", "วันที่")
 _NAME_COLUMNS = ("name", "ชื่อ", "วันหยุด", "ชื่อวันหยุด")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_THAI = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _YEARLY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
 
@@ -53,29 +52,18 @@ class ImportResult:
     updated: int
 
 
-def western_year(year: int) -> int:
-    """Thai offices write Buddhist-era years (2569); anything past 2400 is one."""
-    return year - BUDDHIST_ERA_OFFSET if year > 2400 else year
-
-
 def parse_day(text: str) -> tuple[int, int, int] | None:
-    """(year, month, day) from 2026-03-03, 2569-03-03, 3/3/2569 or 03-03 (every year: year 0); None if none."""
-    value = western_digits(text.strip())
-    if match := _ISO.match(value):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _THAI.match(value):
-        day, month, year = (int(g) for g in match.groups())
-    elif match := _YEARLY.match(value):
+    """(year, month, day) of a dated row in any form core.thaidate reads (2026-03-03, 3/3/2569,
+    3 มี.ค. 2569), or of 03-03 (every year: year 0); None if none."""
+    if match := _YEARLY.match(western_digits(text.strip())):
         month, day = (int(g) for g in match.groups())
-        year = EVERY_YEAR
-    else:
-        return None
-    year = western_year(year) if year else EVERY_YEAR
-    try:
-        date(year or 2024, month, day)  # 2024 is a leap year: 29 February is a valid yearly day
-    except ValueError:
-        return None
-    return year, month, day
+        try:
+            date(2024, month, day)  # 2024 is a leap year: 29 February is a valid yearly day
+        except ValueError:
+            return None
+        return EVERY_YEAR, month, day
+    found = parse_typed_day(text)  # no "today": a file's พรุ่งนี้ means nothing
+    return (found.year, found.month, found.day) if found else None
 
 
 def _columns(header: list[str], where: str) -> tuple[int, int]:

@@ -187,7 +187,8 @@ def test_bad_starts_say_why_in_thai_and_change_nothing(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--start", "tomorrow"], "--start: 'tomorrow' is not a date"),
+        (["--start", "someday"], "--start: 'someday' is not a date (2026-02-15, 15/2/2569 or 15 ก.พ. 2569)"),
+        (["--end", "31/2/2569"], "--end: '31/2/2569' is not a date"),
         (["--step-due", "two=2026-01-01"], "--step-due 'two=2026-01-01': write N=DATE"),
         (["--officer-x"], "No such option"),
     ],

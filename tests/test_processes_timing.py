@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.calendar import OfficeCalendar
-from handlers.chat.processes import parse_day_input, progress_bar
+from core.thaidate import parse_day
+from handlers.chat.processes import progress_bar
 from storage import holidays
 from storage import processes as repo
 from storage.db import Database
@@ -141,12 +142,13 @@ def test_the_progress_bar() -> None:
         ("15/2", date(2026, 2, 15)),
         ("3/1", date(2027, 1, 3)),  # already past this year: next year's
         ("31/2/2569", None),
-        ("พรุ่งนี้", None),
+        ("พรุ่งนี้", date(2026, 1, 6)),
+        ("15 ก.พ. 2569", date(2026, 2, 15)),
         ("02-15", None),
     ],
 )
 def test_dates_typed_in_chat(typed: str, expected: date | None) -> None:
-    assert parse_day_input(typed, date(2026, 1, 5)) == expected
+    assert parse_day(typed, date(2026, 1, 5)) == expected
 
 
 def test_the_shipped_holidays_are_the_fixed_thai_public_holidays() -> None:

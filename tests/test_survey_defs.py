@@ -90,7 +90,7 @@ def test_a_choice_without_options_and_options_elsewhere_are_refused() -> None:
         ("- a\n- b\n", ["s.yaml:1: expected a mapping (name: value)"]),
         (
             "key: Bad Key\ntitle: ก\nquestions: [{key: q, type: text, text: ก}]\n",
-            ["s.yaml:1: key: use 2–64 lower-case letters, digits and hyphens, e.g. ict-2569"],
+            ["s.yaml:1: key: use 2–64 lower-case letters, digits, hyphens and underscores, e.g. ict-2569 or ict_2569"],
         ),
         ("key: ok-key\nquestions: [{key: q, type: text, text: ก}]\n", ["s.yaml:1: title: is required"]),
         ("key: ok-key\ntitle: ก\nquestions: []\n", ["s.yaml:3: questions: expected a list of questions"]),

@@ -46,8 +46,13 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "Type when to send it, e.g. 5 Dec 2026 09:00 or tomorrow 08:30",
     },
     "bc_time_bad": {
-        "th": "อ่านวันเวลาไม่ได้ค่ะ ตัวอย่าง: 5 ธ.ค. 2569 09:00, 5/12/2569 9.00, พรุ่งนี้ 08:30",
-        "en": "That is not a date and time I can read. Examples: 5 Dec 2026 09:00, 5/12/2026 9.00, tomorrow 08:30",
+        "th": "อ่านวันเวลาไม่ได้ค่ะ ตัวอย่าง: 5 ธ.ค. 2569 09:00, 5/12/2569 9.00 น., 2026-12-05 09:00, พรุ่งนี้ 08:30",
+        "en": "That is not a date and time I can read. Examples: 5 Dec 2026 09:00, 5/12/2026 9.00, 2026-12-05 09:00, "
+        "tomorrow 08:30",
+    },
+    "bc_time_needs_time": {
+        "th": "กรุณาระบุเวลาด้วยค่ะ เช่น 5 ธ.ค. 2569 09:00 หรือ 5/12/2569 9.00 น.",
+        "en": "Please add the time too, e.g. 5 Dec 2026 09:00 or 5/12/2026 9.00.",
     },
     "bc_time_past": {"th": "เวลานั้นผ่านไปแล้วค่ะ กรุณาระบุเวลาในอนาคต", "en": "That time has passed; give a future time."},
     "bc_queued": {

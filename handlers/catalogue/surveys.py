@@ -274,8 +274,8 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "Reminders need a positive interval and a count of zero or more.",
     },
     "sv_bad_moment": {
-        "th": "อ่านวันเวลา “{value}” ไม่ออกค่ะ ตัวอย่าง: 2026-01-31, 31/1/2569 หรือ 2026-01-31T16:30",
-        "en": "Cannot read the time “{value}”. Examples: 2026-01-31, 31/1/2569 or 2026-01-31T16:30.",
+        "th": "อ่านวันเวลา “{value}” ไม่ออกค่ะ ตัวอย่าง: 31/1/2569, 31 ม.ค. 2569 16:30, 2026-01-31 หรือ 2026-01-31T16:30",
+        "en": "Cannot read the time “{value}”. Examples: 31/1/2569, 31 Jan 2026 16:30, 2026-01-31 or 2026-01-31T16:30.",
     },
     "sv_bad_duration": {
         "th": "อ่านระยะเวลา “{value}” ไม่ออกค่ะ ตัวอย่าง: 2d (2 วัน), 12h (12 ชั่วโมง), 1d12h",

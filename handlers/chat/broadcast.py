@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, select
 
 from core.model import Attachment, Button, Event, EventKind, OutMessage
-from core.thaidate import parse_when, thai_datetime
+from core.thaidate import names_a_day_only, parse_moment, thai_datetime
 from handlers.attachments import AttachmentError, broadcast_problem, check_image_url, problem_values
 from handlers.chat.context import Context
 from handlers.chat.roles import actor_of, has_role, refuse
@@ -211,9 +211,12 @@ async def typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
         await ctx.set_state(FLOW, "preview", content=content.to_json())
         return await _preview(ctx, content)
     if step == "time":
-        when = parse_when(text, ZoneInfo(ctx.config.timezone), ctx.clock.now())
+        tz = ZoneInfo(ctx.config.timezone)
+        when = parse_moment(text, tz, ctx.clock.now())
         if when is None:
-            return [ctx.say("bc_time_bad"), ctx.say("bc_ask_time", ctx.button("btn_cancel", "bc:cancel"))]
+            # A day alone is not guessed a time: teachers get the push at that very minute.
+            problem = "bc_time_needs_time" if names_a_day_only(text, tz, ctx.clock.now()) else "bc_time_bad"
+            return [ctx.say(problem), ctx.say("bc_ask_time", ctx.button("btn_cancel", "bc:cancel"))]
         if when <= ctx.clock.now():
             return [ctx.say("bc_time_past"), ctx.say("bc_ask_time", ctx.button("btn_cancel", "bc:cancel"))]
         return await _create(ctx, at=when)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.choices import comparable
 from core.clock import Clock
 from core.model import Event, EventKind, OutMessage
 from handlers.chat import (
@@ -50,10 +51,14 @@ def resolve_command(event: Event) -> tuple[str, str] | None:
     if event.command is not None:
         return event.command
     if event.kind is EventKind.TEXT and event.text and event.chat.is_private:
-        word = " ".join(event.text.split()).lower()
-        if word in TEXT_COMMANDS:
-            return TEXT_COMMANDS[word], ""
+        command = _TEXT_COMMANDS.get(comparable(event.text))
+        if command is not None:
+            return command, ""
     return None
+
+
+# The command words in the form typed text is compared in, so a slip such as misordered marks still matches.
+_TEXT_COMMANDS = {comparable(word): command for word, command in TEXT_COMMANDS.items()}
 
 
 async def handle(session: AsyncSession, clock: Clock, event: Event, config: HandlerConfig | None = None) -> Context:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from pythainlp.util import normalize
 from sqlalchemy import select
 
 from core.calendar import OfficeCalendar
+from core.choices import comparable
 from core.model import Attachment, Button, Channel, ChatKind, Event, EventKind, OutMessage, Target
 from core.thaidate import thai_datetime
 from handlers.attachments import problem_values
@@ -35,13 +35,15 @@ REPLY_TOKEN_FRESH_S = 20  # as in the LINE adapter: older tokens are not worth a
 
 
 def normalise(text: str) -> str:
-    """For matching: PyThaiNLP fixes doubled and misordered vowel and tone marks; spaces and case are dropped."""
-    return "".join(normalize(text).lower().split())
+    """For matching, the form every typed text is compared in (core.choices.comparable)."""
+    return comparable(text)
 
 
 def match_faq(faqs: Sequence[Faq], text: str) -> Faq | None:
     typed = normalise(text)
-    return next((f for f in faqs if any(p and p in typed for p in f.normalised)), None)
+    # The stored phrases are put through it again: one imported before it also turned Thai digits into Western
+    # ones still matches (it is idempotent).
+    return next((f for f in faqs if any(p and normalise(p) in typed for p in f.normalised)), None)
 
 
 def _media_label(ctx: Context, media_type: str | None) -> str:

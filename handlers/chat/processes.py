@@ -8,16 +8,14 @@ The message builders (`Show`, `step_card`, ...) are shared with the reminder job
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from core.calendar import OfficeCalendar
-from core.choices import western_digits
 from core.model import Button, Channel, Event, EventKind, OutMessage, Target
-from core.thaidate import thai_date, thai_datetime
+from core.thaidate import parse_day, thai_date, thai_datetime
 from handlers.attachments import problem_values
 from handlers.chat import inbox, process_surveys
 from handlers.chat.context import Context
@@ -25,7 +23,6 @@ from handlers.chat.roles import actor_of, has_role, refuse
 from handlers.chat.router import Router
 from handlers.texts import t
 from storage import audit
-from storage import holidays as holidays_repo
 from storage import processes as repo
 from storage.contacts import ContactRefError
 from storage.models import Contact, Role
@@ -38,7 +35,6 @@ START_FLOW = "proc_start"  # steps: confirm, end
 MAX_LISTED = 10  # buttons in one message: LINE shows at most 13 quick replies
 BAR_CELLS = 10
 SNOOZE_CHOICES = (1, 3)  # working days
-_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 _STATUS_MARKS = {"done": "✅", "skipped": "⏭", "overdue": "⚠️", "due": "📌"}
 
 
@@ -263,25 +259,6 @@ def cancel_button(ctx: Context) -> Button:
     return ctx.button("btn_cancel", "proc:cancel")
 
 
-def parse_day_input(text: str, today: date) -> date | None:
-    """A date typed in chat: 15/2/2569, 15/2/2026, 2026-02-15, or 15/2 (the next such day)."""
-    value = western_digits(" ".join(text.split()))
-    if match := _DAY_MONTH.match(value):
-        day, month = (int(g) for g in match.groups())
-        for year in (today.year, today.year + 1):
-            try:
-                candidate = date(year, month, day)
-            except ValueError:
-                continue  # 29/2 in a common year
-            if candidate >= today:
-                return candidate
-        return None
-    parsed = holidays_repo.parse_day(value)
-    if parsed is None or parsed[0] == holidays_repo.EVERY_YEAR:
-        return None
-    return date(*parsed)
-
-
 # --- /processes and a process's page ----------------------------------------------------------------
 
 
@@ -450,7 +427,7 @@ async def start_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
         return [ctx.say("proc_start_left")]
     text = " ".join((event.text or "").split()) if event.kind is EventKind.TEXT else ""
     today = repo.local_day(ctx.clock.now(), calendar_of(ctx))
-    end = parse_day_input(text, today)
+    end = parse_day(text, today)
     if end is None:
         return [ctx.say("proc_date_bad"), ctx.say("proc_ask_end", cancel_button(ctx))]
     return await _preview(ctx, str(data["key"]), int(data["officer"]), end=end)
@@ -626,7 +603,7 @@ async def _typed_date(ctx: Context, view: repo.ProcessView, step: ProcessStep, t
     """A snooze date typed (the 1-day/3-day choices typed as numbers arrive as taps, see asked.typed_button)."""
     show = await show_for(ctx)
     today = repo.local_day(show.now, show.calendar)
-    wanted = parse_day_input(text, today)
+    wanted = parse_day(text, today)
     if wanted is None:
         return [ctx.say("proc_date_bad"), ctx.say("proc_ask_date", cancel_button(ctx))]
     if wanted <= today:

@@ -24,14 +24,15 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.choices import pick, western_digits
+from core import thaidate
+from core.choices import comparable, pick, western_digits
 from core.model import Attachment, Button, Channel, Event, EventKind, OutMessage, Target
 from core.thaidate import thai_datetime
 from handlers.chat import basics
@@ -643,11 +644,11 @@ async def _start_from_group(event: Event, ctx: Context, campaign_id: int) -> Seq
 
 
 def _words(*keys: str) -> set[str]:
-    return {"".join(t(key, lang).lower().split()) for key in keys for lang in ("th", "en")}
+    return {comparable(t(key, lang)) for key in keys for lang in ("th", "en")}
 
 
 def _squash(text: str) -> str:
-    return "".join(western_digits(text).lower().split()).rstrip(".)")
+    return comparable(text).rstrip(".)")
 
 
 def _typed_level(text: str) -> int | None:
@@ -804,9 +805,6 @@ async def my_surveys(ctx: Context) -> list[OutMessage]:
 # --- staff in chat ----------------------------------------------------------------------------------------
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_SLASH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-BUDDHIST_ERA_OFFSET = 543
 END_OF_DAY = time(23, 59)
 
 
@@ -820,29 +818,10 @@ def parse_duration(text: str) -> timedelta | None:
     return span if span > timedelta(0) else None
 
 
-def parse_moment(text: str, tz: ZoneInfo) -> datetime | None:
-    """ISO date-time ("2026-01-20T16:30", offset optional), or a day alone ("2026-01-20", "20/1/2569", Buddhist
-    years too) meaning the end of that day in the office's time zone; None when it is not one."""
-    text = text.strip()
-    day: date | None = None
-    try:
-        if found := _ISO_DAY.match(text):
-            day = date(_year(int(found.group(1))), int(found.group(2)), int(found.group(3)))
-        elif found := _SLASH_DAY.match(text):
-            day = date(_year(int(found.group(3))), int(found.group(2)), int(found.group(1)))
-        else:
-            head, sep, tail = text.replace(" ", "T", 1).partition("T")
-            if sep and (found := _ISO_DAY.match(head)):
-                year, month, day_of_month = _year(int(found.group(1))), int(found.group(2)), int(found.group(3))
-                moment = datetime.fromisoformat(f"{year:04d}-{month:02d}-{day_of_month:02d}T{tail}")
-                return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    except ValueError:
-        return None
-    return datetime.combine(day, END_OF_DAY, tz) if day else None
-
-
-def _year(value: int) -> int:
-    return value - BUDDHIST_ERA_OFFSET if value > 2400 else value  # 2569 is a Buddhist-era year
+def parse_moment(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """A closing time as staff type it (core.thaidate reads every form); a day alone means the end of that
+    day in the office's time zone. None when it is not one."""
+    return thaidate.parse_moment(text, tz, now, day_time=END_OF_DAY)
 
 
 def _parse_send(ctx: Context, words: list[str]) -> SendRequest:
@@ -860,7 +839,7 @@ def _parse_send(ctx: Context, words: list[str]) -> SendRequest:
         if not sep:
             specs.append(word)
         elif name in ("closes", "ปิด"):
-            closes = parse_moment(value, tz)
+            closes = parse_moment(value, tz, ctx.clock.now())
             if closes is None:
                 raise SurveyError("sv_bad_moment", value=value)
         elif name in ("remind", "เตือน"):
@@ -872,7 +851,7 @@ def _parse_send(ctx: Context, words: list[str]) -> SendRequest:
         elif name == "changes":
             if value.lower() in ("no", "ไม่"):
                 changes_allowed = False
-            elif (changes_until := parse_moment(value, tz)) is None:
+            elif (changes_until := parse_moment(value, tz, ctx.clock.now())) is None:
                 raise SurveyError("sv_bad_moment", value=value)
         else:
             raise SurveyError("sv_send_usage")

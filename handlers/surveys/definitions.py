@@ -32,7 +32,7 @@ from storage.survey_models import QuestionType
 from storage.surveys import QuestionSpec, SurveySpec
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")  # offices write ict_2569 as often as ict-2569
 QUESTION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_QUESTIONS = 100
 MAX_OPTIONS = 20
@@ -139,7 +139,11 @@ class _Checker:
             return None
         key = self.text(fields.get("key"), "key", required=True, limit=64, parent=root)
         if key is not None and not KEY_PATTERN.match(key):
-            self.problem(fields["key"], "key", "use 2–64 lower-case letters, digits and hyphens, e.g. ict-2569")
+            self.problem(
+                fields["key"],
+                "key",
+                "use 2–64 lower-case letters, digits, hyphens and underscores, e.g. ict-2569 or ict_2569",
+            )
             key = None
         title = self.text(fields.get("title"), "title", required=True, limit=300, parent=root)
         intro = self.text(fields.get("intro"), "intro", required=False, limit=2000, parent=root)
