@@ -200,9 +200,11 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     },
     "link_code": {
         "th": "รหัสเชื่อมบัญชีของท่านคือ {code}\nเปิดบอตเพื่อนครูในอีกแอป (LINE หรือ Telegram) แล้วพิมพ์ /link {code} "
-        "ภายใน 10 นาที ข่าวจะส่งถึงท่านเพียงครั้งเดียว",
+        "ภายใน 10 นาที (ตัวพิมพ์เล็กหรือใหญ่ก็ได้ จะเว้นวรรคหรือไม่ใส่ขีดก็ได้ค่ะ) ข่าวจะส่งถึงท่านเพียงครั้งเดียว\n"
+        "โปรดอย่าบอกรหัสนี้แก่ผู้อื่น ผู้ที่ได้รหัสจะได้รับข่าวแทนท่านค่ะ",
         "en": "Your link code is {code}.\nOpen PhuanKru in the other app (LINE or Telegram) and type /link {code} "
-        "within 10 minutes; you will then get each announcement once.",
+        "within 10 minutes (upper or lower case, with or without the dash); you will then get each announcement "
+        "once.\nDo not share this code: whoever types it receives your announcements.",
     },
     "link_done": {
         "th": "เชื่อมบัญชี LINE และ Telegram ของท่านแล้วค่ะ",
@@ -211,6 +213,17 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "link_bad": {
         "th": "รหัสไม่ถูกต้องหรือหมดอายุแล้วค่ะ พิมพ์ /link ในอีกแอปเพื่อขอรหัสใหม่",
         "en": "That code is wrong or has expired. Type /link in the other app for a new one.",
+    },
+    "link_locked": {
+        "th": "ท่านพิมพ์รหัสเชื่อมบัญชีผิดหลายครั้งแล้วค่ะ เพื่อความปลอดภัย กรุณารอ {minutes} นาทีแล้วลองใหม่ "
+        "และตรวจรหัสจากอีกแอปให้ตรงทุกตัวค่ะ",
+        "en": "Too many wrong link codes from this account. For your safety, please wait {minutes} minutes and "
+        "try again, copying the code from the other app exactly.",
+    },
+    "link_busy": {
+        "th": "ขณะนี้มีการพิมพ์รหัสเชื่อมบัญชีผิดจำนวนมาก ระบบจึงหยุดรับรหัสชั่วคราวค่ะ กรุณาลองใหม่ในอีก {minutes} นาทีค่ะ",
+        "en": "Many wrong link codes have been tried just now, so linking is paused for a while. Please try again "
+        "in {minutes} minutes.",
     },
     "link_same_channel": {
         "th": "รหัสนี้ต้องพิมพ์ในอีกแอปหนึ่งค่ะ (ถ้าขอจาก LINE ให้พิมพ์ใน Telegram และกลับกัน)",
