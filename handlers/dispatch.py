@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import basics, broadcast, inbox, linking, membership, privacy, processes, registration, staff, surveys
 from handlers.choices import pick
+from handlers.console_signin import router as console_router
 from handlers.context import Context, HandlerConfig
 from handlers.model import Event, EventKind, OutMessage
 from handlers.roles import bootstrap_admin
@@ -25,6 +26,7 @@ ROUTERS: list[Router] = [
     linking.router,
     staff.router,
     broadcast.router,
+    console_router,
     processes.router,
     surveys.router,
     inbox.router,  # after every flow and command: what is left is a message to the office
