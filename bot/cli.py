@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bot import cli_broadcast, cli_inbox, cli_line, cli_people, cli_processes, cli_surveys
+from bot import cli_broadcast, cli_console, cli_inbox, cli_line, cli_people, cli_processes, cli_surveys
 from bot.cli_support import (
     EXIT_USAGE,
     CommandError,
@@ -178,6 +178,7 @@ for command in (
     cli_people.schools,
     cli_people.groups,
     cli_line.line_group,
+    cli_console.console_group,
 ):
     cli.add_command(command)
 

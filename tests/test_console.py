@@ -204,3 +204,43 @@ async def test_two_replicas_on_one_database_share_a_session(h: Harness, database
         await other_db.dispose()
     # Signed out on the other replica: gone here too.
     assert (await h.client.get("/console/", headers=cookie(session_id), allow_redirects=False)).status == 303
+
+
+def run_cli(url: str, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    env = {"DATABASE_URL": url, "PHUANKRU_PUBLIC_URL": PUBLIC_URL}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def test_the_cli_prints_a_link_for_staff_and_refuses_others(migrated_url: str) -> None:
+    from tests.harness import known_person, on_db
+
+    clock = FakeClock()
+    on_db(migrated_url, lambda db: known_person(db, clock, "telegram", "501", role="admin"))
+    on_db(migrated_url, lambda db: known_person(db, clock, "telegram", "502"))
+    ok = run_cli(migrated_url, "console", "link", "telegram:501", "--minutes", "5")
+    assert ok.exit_code == 0, ok.output
+    assert LINK.fullmatch(ok.output.strip().splitlines()[-1])
+    teacher = run_cli(migrated_url, "console", "link", "telegram:502")
+    assert teacher.exit_code == 1 and "Traceback" not in teacher.output
+    unknown = run_cli(migrated_url, "console", "link", "telegram:999")
+    assert unknown.exit_code == 2
+
+    async def rows(db: Database) -> list[tuple[str, bool]]:
+        async with db.sessions() as session:
+            found = await session.execute(
+                select(AuditLog.actor, AuditLog.allowed).where(AuditLog.action == "console.link").order_by(AuditLog.id)
+            )
+            return [(a, bool(b)) for a, b in found]
+
+    assert on_db(migrated_url, rows) == [("cli", True), ("cli", False)]
+    links = on_db(migrated_url, lambda db: _links(db))
+    assert len(links) == 1 and links[0] == timedelta(minutes=5)
+
+
+async def _links(db: Database) -> list[timedelta]:
+    async with db.sessions() as session:
+        return [e - c for c, e in await session.execute(select(ConsoleLink.created_at, ConsoleLink.expires_at))]
