@@ -95,6 +95,9 @@ def demo(tour: bool, host: str, port: int) -> None:
     if before != after:
         click.echo(f"Demo database ./phuankru-demo.db {'created' if before is None else 'migrated'} at {after}.")
     click.echo(demo_mode.describe(seeded))
+    link = asyncio.run(demo_mode.print_admin_link(settings, clock, f"http://{host}:{port}"))
+    if link:
+        click.echo(f"Staff web console, signed in as the demo's admin (one use, 60 minutes): {link}")
     click.echo(f"PhuanKru demo: open http://{host}:{port}/sandbox  (Ctrl+C stops)")
     try:
         run_server(settings, host=host, port=port, clock=clock)

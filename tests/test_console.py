@@ -244,3 +244,18 @@ def test_the_cli_prints_a_link_for_staff_and_refuses_others(migrated_url: str) -
 async def _links(db: Database) -> list[timedelta]:
     async with db.sessions() as session:
         return [e - c for c, e in await session.execute(select(ConsoleLink.created_at, ConsoleLink.expires_at))]
+
+
+async def test_the_sandbox_button_opens_the_console_as_the_demo_admin(db: Database) -> None:
+    from tests.test_sandbox import sandbox
+
+    async with sandbox(db) as box:
+        page = await (await box.client.get("/sandbox")).text()
+        assert 'href="/sandbox/console"' in page
+        opened = await box.client.get("/sandbox/console", allow_redirects=False)
+        assert opened.status == 303 and opened.headers["Location"].startswith("/console/signin/")
+        signed_in = await box.client.get(opened.headers["Location"], allow_redirects=False)
+        assert signed_in.status == 303
+        session_id = signed_in.cookies[COOKIE].value
+        home = await box.client.get("/console/", headers=cookie(session_id))
+        assert home.status == 200 and "คุณอำนาจ" in await home.text()
