@@ -78,6 +78,9 @@ def create_app(
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/media/{token}", media_file)
     webhooks.add_routes(app)
+    from bot import console  # imported here: bot.console imports this module's keys
+
+    console.add_routes(app)
     if settings.sandbox_enabled and app[webhooks.SERVICES].web is not None:
         # Imported only when on: in production the sandbox is not even loaded, and /sandbox is a 404.
         from bot import sandbox

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bot import cli_broadcast, cli_inbox, cli_line, cli_people, cli_processes, cli_surveys
+from bot import cli_broadcast, cli_console, cli_inbox, cli_line, cli_people, cli_processes, cli_surveys
 from bot.cli_support import (
     EXIT_USAGE,
     CommandError,
@@ -95,6 +95,9 @@ def demo(tour: bool, host: str, port: int) -> None:
     if before != after:
         click.echo(f"Demo database ./phuankru-demo.db {'created' if before is None else 'migrated'} at {after}.")
     click.echo(demo_mode.describe(seeded))
+    link = asyncio.run(demo_mode.print_admin_link(settings, clock, f"http://{host}:{port}"))
+    if link:
+        click.echo(f"Staff web console, signed in as the demo's admin (one use, 60 minutes): {link}")
     click.echo(f"PhuanKru demo: open http://{host}:{port}/sandbox  (Ctrl+C stops)")
     try:
         run_server(settings, host=host, port=port, clock=clock)
@@ -183,6 +186,7 @@ for command in (
     cli_people.schools,
     cli_people.groups,
     cli_line.line_group,
+    cli_console.console_group,
 ):
     cli.add_command(command)
 

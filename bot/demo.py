@@ -267,6 +267,28 @@ async def demo_contact(session: AsyncSession, persona: str) -> Contact | None:
     return await contacts.find_by_platform_id(session, "web", persona)
 
 
+DEMO_ADMIN = "admin-1"  # the persona the demo signs in to the web console as
+
+
+async def admin_signin_link(session: AsyncSession, clock: Clock, base_url: str) -> str | None:
+    """A one-time console sign-in link for the demo's admin (None before the demo data is seeded)."""
+    from handlers.chat.console_signin import issue_signin_link
+
+    admin = await demo_contact(session, DEMO_ADMIN)
+    if admin is None:
+        return None
+    return await issue_signin_link(session, admin, now=clock.now(), public_url=base_url, actor="demo", minutes=60)
+
+
+async def print_admin_link(settings: Settings, clock: Clock, base_url: str) -> str | None:
+    db = Database(settings.database_url)
+    try:
+        async with db.sessions() as session, session.begin():
+            return await admin_signin_link(session, clock, base_url)
+    finally:
+        await db.dispose()
+
+
 # --- `phuankru demo` --------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 Each area sends a plain text message, so the chat side handles a tap exactly like the same words typed, and
 the menu keeps working on LINE PC and in any client that cannot show it. The picture is drawn here with
-matplotlib and the Thai font shipped in `bot/assets/fonts`, so the server needs no installed Thai fonts.
+matplotlib and the Thai font shipped in `core/assets/fonts`, so the server needs no installed Thai fonts.
 """
 
 from __future__ import annotations

@@ -410,6 +410,19 @@ async def _close_pages(app: web.Application) -> None:
         web_channel.disconnect_all()
 
 
+async def open_console(request: web.Request) -> web.StreamResponse:
+    """The sandbox's "open the console" button: a sign-in link for the demo's admin, followed at once.
+    A GET that signs in is fine here only: the sandbox runs in demo mode, never next to real accounts."""
+    from bot.demo import admin_signin_link
+
+    services = request.app[SERVICES]
+    async with services.db.sessions() as session, session.begin():
+        link = await admin_signin_link(session, services.clock, f"{request.scheme}://{request.host}")
+    if link is None:
+        raise web.HTTPNotFound(text="no demo admin: run `phuankru demo` once to seed the demo data")
+    return web.Response(status=303, headers={"Location": urlsplit(link).path})
+
+
 def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(_close_pages)
     app.router.add_get("/sandbox", page)
@@ -422,4 +435,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/sandbox/api/staff", staff_view)
     app.router.add_get(r"/sandbox/api/surveys/{campaign:\d+}/chart.png", survey_chart)
     app.router.add_get("/sandbox/api/clock", clock_get)
+    app.router.add_get("/sandbox/console", open_console)
     app.router.add_post("/sandbox/api/clock", clock_post)

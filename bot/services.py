@@ -169,6 +169,7 @@ def build_services(
         timezone=settings.phuankru_timezone,
         office_hours=settings.office_hours,
         workdays=settings.workdays,
+        public_url=settings.phuankru_public_url or "",
     )
     # SQLite has one writer: parallel handlers would only queue on its lock (and could time out under load).
     workers = 1 if db.backend == "sqlite" else 4

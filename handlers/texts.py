@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from handlers.catalogue import broadcast, core, inbox, processes, surveys
+from handlers.catalogue import broadcast, console, core, inbox, processes, surveys
 
 DEFAULT_LANGUAGE: Final = "th"
 LANGUAGES: Final = ("th", "en")
@@ -17,6 +17,7 @@ LANGUAGES: Final = ("th", "en")
 _PARTS: tuple[dict[str, dict[str, str]], ...] = (
     core.CATALOGUE,
     broadcast.CATALOGUE,
+    console.CATALOGUE,
     inbox.CATALOGUE,
     processes.CATALOGUE,
     surveys.CATALOGUE,

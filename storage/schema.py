@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage import (  # noqa: F401  (imported for their tables)
     broadcast_models,
+    console_models,
     inbox_models,
     process_models,
     survey_models,

@@ -290,6 +290,7 @@ TEXT_COMMANDS: Final[dict[str, str]] = {
     "ภาษา": "lang",
     "เชื่อมบัญชี": "link",
     "ประกาศ": "broadcast",
+    "เข้าระบบ": "console",
     "แบบสอบถาม": "surveys",
     "ยกเลิก": "cancel",
     "cancel": "cancel",

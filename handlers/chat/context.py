@@ -23,6 +23,7 @@ class HandlerConfig:
     timezone: str = "Asia/Bangkok"
     office_hours: tuple[time, time] | None = (time(8, 30), time(16, 30))  # None: always open
     workdays: frozenset[int] = frozenset(range(5))  # Monday = 0
+    public_url: str = ""  # PHUANKRU_PUBLIC_URL: where the web console's sign-in links point
 
 
 @dataclass

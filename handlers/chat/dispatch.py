@@ -22,6 +22,7 @@ from handlers.chat import (
     surveys,
 )
 from handlers.chat.asked import remember_buttons, typed_button
+from handlers.chat.console_signin import router as console_router
 from handlers.chat.context import Context, HandlerConfig
 from handlers.chat.roles import bootstrap_admin
 from handlers.chat.router import Router, find_command, find_flow, find_kind, find_postback
@@ -36,6 +37,7 @@ ROUTERS: list[Router] = [
     linking.router,
     staff.router,
     broadcast.router,
+    console_router,
     processes.router,
     surveys.router,
     inbox.router,  # after every flow and command: what is left is a message to the office

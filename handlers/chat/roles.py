@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.model import OutMessage
 from handlers.chat.context import Context
-from storage import audit, contacts
+from storage import audit, console, contacts
 from storage.models import Contact, Role
 
 
@@ -46,6 +46,9 @@ async def grant_role(session: AsyncSession, clock: Clock, *, contact_ref: str, r
         previous = None if created else contact.role
     contact.role = wanted.value
     contact.updated_at = now
+    if wanted is Role.TEACHER:
+        # The web console is for staff, officers and admins: a role taken away ends every session at once.
+        await console.end_all_sessions(session, contact.id)
     audit.record(
         session,
         at=now,
