@@ -2,6 +2,6 @@
 
 `dispatch` takes one event and routes it; `context` is what a handler gets; `asked` remembers the buttons of the last
 question. A new chat command goes into the module of its job (or a new module, added to `dispatch.ROUTERS`). What a
-conversation *does* to the office (announce, open a campaign, start a process, grant a role…) it asks of
-`handlers.office`, which the CLI and the console call too: a conversation parses and renders, nothing more.
+conversation *does* to the office (open a campaign, grant a role, issue a console link…) is one function that
+the CLI and the console call too: a conversation parses and renders.
 """
