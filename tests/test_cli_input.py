@@ -140,6 +140,26 @@ async def test_the_same_formats_in_the_chats_schedule_step(db: Database) -> None
         assert await h.count(Broadcast) == len(WITH_TIME)
 
 
+async def test_survey_send_in_chat_reads_the_same_dates(db: Database) -> None:
+    async with running(db) as h:
+        await import_fixture(h, "hand-computed")
+        await h.known_person("telegram", "8300", role="staff")
+        await h.known_person("line", "Uclose", position="teacher", registered_at=h.clock.now())
+        staff = TelegramPerson(h, 8300)
+        for typed, shown in [
+            ('closes="5 ธ.ค. 2569 16:30"', "ปิดรับ: 5 ธ.ค. 2569 16:30 น."),
+            ("closes=“๕ ธันวาคม ๒๕๖๙”", "ปิดรับ: 5 ธ.ค. 2569 23:59 น."),  # a phone's curly quotes, Thai digits
+            ("closes=5/12/2569", "ปิดรับ: 5 ธ.ค. 2569 23:59 น."),
+        ]:
+            preview = await staff.say(f"/survey send test-hand-computed all {typed}")
+            assert shown in preview[0], typed
+            assert await staff.say("2") == [t("sv_send_cancelled")]
+        assert await staff.say('/survey send test-hand-computed all closes="5 ธ.ค. 2569 25:00"') == [
+            t("sv_bad_moment", value="5 ธ.ค. 2569 25:00")
+        ]
+        assert await h.count(SurveyCampaign) == 0
+
+
 # --- bad files and options -----------------------------------------------------------------------------
 
 
