@@ -68,3 +68,13 @@ def test_an_offset_is_kept_and_relative_days_need_today() -> None:
     assert parse_day("3/1", NOW.date()) == date(2027, 1, 3)  # past this year: the next one
     assert parse_day("5 ธ.ค. 2569 16:30") is None  # a time given where a day alone was asked for
     assert (western_year(2569), western_year(2026)) == (2026, 2026)
+
+
+def test_holiday_files_read_dates_with_the_same_parser() -> None:
+    from storage.holidays import EVERY_YEAR
+    from storage.holidays import parse_day as holiday_day
+
+    assert holiday_day("3 มี.ค. 2569") == (2026, 3, 3)
+    assert holiday_day("๓/๓/๒๕๖๙") == (2026, 3, 3)
+    assert holiday_day("03-03") == (EVERY_YEAR, 3, 3)
+    assert holiday_day("พรุ่งนี้") is None
