@@ -753,7 +753,8 @@ async def survey_command(event: Event, ctx: Context) -> Sequence[OutMessage]:
     if not args:
         return await my_surveys(ctx)
     try:
-        words = shlex.split(args)
+        # Phones type “curly” quotes (iOS smart punctuation): closes=“5 ธ.ค. 2569 16:30” is one word too.
+        words = shlex.split(args.translate(_CURLY_QUOTES))
     except ValueError:
         words = args.split()
     sub, rest = words[0].lower(), words[1:]
@@ -806,6 +807,7 @@ async def my_surveys(ctx: Context) -> list[OutMessage]:
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 END_OF_DAY = time(23, 59)
+_CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
 def parse_duration(text: str) -> timedelta | None:
