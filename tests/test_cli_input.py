@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import cli
+from core.clock import FakeClock
+from core.thaidate import thai_datetime
 from handlers.texts import t
-from handlers.thaidate import thai_datetime
-from scheduler.clock import FakeClock
 from storage.broadcast_models import Broadcast
 from storage.db import Database
 from storage.migrate import upgrade

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.thaidate import parse_day, parse_moment, read_typed, western_year
+from core.thaidate import parse_day, parse_moment, read_typed, western_year
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=BANGKOK)  # FakeClock's start: a Monday, 09:00 in Bangkok
