@@ -58,6 +58,19 @@ class TokenBucket:
                     return
                 await self._clock.sleep((1.0 - self._tokens) / self.rate.per_second)
 
+    def wait_s(self) -> float:
+        """How long an `acquire` now would wait for its token (0 when one is ready), without taking it.
+
+        The delivery worker asks before it waits: a chat that cannot take a message soon goes back to the
+        queue instead of holding up the batch."""
+        now = self._clock.monotonic()
+        paused = max(0.0, self._paused_until - now)
+        start = max(now, self._paused_until)
+        tokens = min(self.rate.burst, self._tokens + (start - self._stamp) * self.rate.per_second)
+        if tokens >= 1.0 - 1e-9:
+            return paused
+        return paused + (1.0 - tokens) / self.rate.per_second
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock.monotonic() + seconds)
         self._tokens = 0.0
@@ -85,6 +98,10 @@ class RateLimiter:
         # Narrowest first (per chat), so a busy chat does not hold a token of the shared bucket while it waits.
         for key in reversed(keys):
             await self.bucket(key).acquire()
+
+    def wait_s(self, key: RateKey) -> float:
+        bucket = self._buckets.get(key.name)
+        return 0.0 if bucket is None else bucket.wait_s()
 
     def pause(self, key: RateKey, seconds: float) -> None:
         self.bucket(key).pause(seconds)

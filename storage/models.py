@@ -189,7 +189,11 @@ class OutboxMessage(Base):
     """One message to one target, written with the change that caused it, sent by the delivery worker."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        # A chat's open rows, for the claim's rule that messages to one chat go out in order.
+        Index("ix_outbox_chat", "channel", "target", "state", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))

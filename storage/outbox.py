@@ -3,18 +3,27 @@
 Rows are written in the transaction of the change that caused them. The delivery worker claims due rows
 (a lease, and `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas never share a row), sends outside any
 transaction, then records the outcome — only if it still holds the lease.
+
+A claim is one (row, owner, attempts) triple: `attempts` grows with every claim, so a worker whose lease ran out
+and was taken over can neither renew nor record the row again, even if it (or another lane of the same worker)
+claimed the row a second time since. Leases are short and renewed while the worker lives (`renew`).
+
+Messages to one chat go out in the order they were queued: a row is claimable only while every earlier open row
+of its chat is claimable in the same statement (see `_eligible`), so two workers, or two batches, never send to
+one chat at once, and a row held back or retried keeps the ones behind it waiting.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, insert, literal, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.model import Channel, OutMessage, Target
 from core.textsplit import split_text, utf16_length
@@ -190,18 +199,46 @@ class Claimed:
     interrupted: bool  # a previous worker stopped mid-attempt on it
 
 
-def _claimable(now: datetime) -> Any:
+OPEN_STATES = (OutboxState.PENDING.value, OutboxState.SENDING.value)
+# Claims on PostgreSQL take this transaction-level advisory lock: the chat-order rule reads other rows of the chat,
+# and two concurrent claims could each see the other's rows as still free. Claims are one short statement.
+CLAIM_LOCK_KEY = 0x6F7574626F78  # "outbox"
+
+
+def _claimable_of(row: Any, now: datetime) -> Any:
     return or_(
-        and_(OutboxMessage.state == OutboxState.PENDING.value, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.state == OutboxState.SENDING.value, OutboxMessage.lease_until < now),
+        and_(row.state == OutboxState.PENDING.value, row.next_attempt_at <= now),
+        and_(row.state == OutboxState.SENDING.value, row.lease_until < now),
     )
+
+
+def _claimable(now: datetime) -> Any:
+    return _claimable_of(OutboxMessage, now)
+
+
+def _eligible(now: datetime) -> Any:
+    """Claimable, and not behind an earlier open row of the same chat that this claim could leave out.
+
+    An earlier row blocks when it is not claimable (held by a worker, or waiting for its retry), and also when it is
+    claimable but ordered after this one (a later `next_attempt_at`): the claim takes rows in (next_attempt_at, id)
+    order up to its limit, so only then is an earlier row sure to be taken whenever this one is. Rows without a chat
+    (LINE multicasts, target "") have no order to keep."""
+    earlier = aliased(OutboxMessage)
+    blocking = exists().where(
+        earlier.channel == OutboxMessage.channel,
+        earlier.target == OutboxMessage.target,
+        earlier.state.in_(OPEN_STATES),
+        earlier.id < OutboxMessage.id,
+        or_(not_(_claimable_of(earlier, now)), earlier.next_attempt_at > OutboxMessage.next_attempt_at),
+    )
+    return and_(_claimable(now), or_(OutboxMessage.target == "", not_(blocking)))
 
 
 async def has_due(session: AsyncSession, *, now: datetime, channels: Sequence[str]) -> bool:
     """Whether anything is due for `channels`: a read, so that an idle worker that was woken (or polls) does not
     take SQLite's only write lock just to find nothing to claim."""
     found = await session.execute(
-        select(OutboxMessage.id).where(_claimable(now), OutboxMessage.channel.in_(channels)).limit(1)
+        select(OutboxMessage.id).where(_eligible(now), OutboxMessage.channel.in_(channels)).limit(1)
     )
     return found.first() is not None
 
@@ -214,19 +251,38 @@ async def claim(
     lease: timedelta,
     limit: int,
     channels: Sequence[str],
+    chat_caps: Mapping[tuple[str, str], int] | None = None,
 ) -> list[Claimed]:
-    """Take up to `limit` due rows for `owner`, in one statement, so no two workers can take the same row."""
-    picked = (
-        select(OutboxMessage.id)
-        .where(_claimable(now), OutboxMessage.channel.in_(channels))
+    """Take up to `limit` due rows for `owner`, in one statement, so no two workers can take the same row.
+
+    `chat_caps`: at most this many rows per chat, by (channel, target kind): what the chat's rate limit lets a
+    worker send before its batch should be over, so that a slow group does not fill a batch (and hold it)."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
+    candidates = (
+        select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.target, OutboxMessage.target_kind)
+        .where(_eligible(now), OutboxMessage.channel.in_(channels))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     )
     if dialect_name(session) == "postgresql":
-        picked = picked.with_for_update(skip_locked=True)
+        candidates = candidates.with_for_update(skip_locked=True, of=OutboxMessage)
+    caps = {key: cap for key, cap in (chat_caps or {}).items() if cap < limit}
+    if caps:
+        # The window runs over the locked candidates (PostgreSQL allows no FOR UPDATE beside a window function).
+        c = candidates.subquery("candidates")
+        rank = func.row_number().over(partition_by=(c.c.channel, c.c.target), order_by=c.c.id)
+        ranked = select(c.c.id, c.c.channel, c.c.target, c.c.target_kind, rank.label("rank")).subquery("ranked")
+        cap = case(
+            *((and_(ranked.c.channel == ch, ranked.c.target_kind == kind), n) for (ch, kind), n in caps.items()),
+            else_=limit,
+        )
+        picked = select(ranked.c.id).where(or_(ranked.c.target == "", ranked.c.rank <= cap))
+    else:
+        picked = select(candidates.subquery("candidates").c.id)
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked.scalar_subquery()), _claimable(now))
+        .where(OutboxMessage.id.in_(picked), _claimable(now))
         .values(
             state=OutboxState.SENDING.value,
             lease_owner=owner,
@@ -275,6 +331,32 @@ async def claim(
     return sorted(claimed, key=lambda c: c.id)
 
 
+async def renew(
+    session: AsyncSession, owner: str, held: Mapping[int, int], *, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend the lease of the rows `owner` still holds (`held`: row id -> attempts of its claim); returns their ids.
+
+    A row missing from the answer was taken over (its lease ran out and another claim took it) or is recorded:
+    the worker must not send it."""
+    if not held:
+        return set()
+    kept: set[int] = set()
+    for chunk in _chunks(sorted(held), 500):
+        statement = (
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(chunk),
+                OutboxMessage.lease_owner == owner,
+                OutboxMessage.state == OutboxState.SENDING.value,
+            )
+            .values(lease_until=now + lease)
+            .returning(OutboxMessage.id, OutboxMessage.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        kept.update(r.id for r in (await session.execute(statement)).all() if held.get(r.id) == r.attempts)
+    return kept
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     row_id: int
@@ -285,10 +367,12 @@ class Outcome:
     error: str | None = None
     contact_id: int | None = None
     not_attempted: bool = False  # held back behind an earlier message: the claim's attempt is given back
+    attempts: int | None = None  # of the claim this outcome belongs to; None: whichever claim `owner` holds
 
 
 async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome]) -> int:
-    """Write outcomes for rows `owner` still holds; returns how many were written.
+    """Write outcomes for rows `owner` still holds (under the same claim, when the outcome names its attempts);
+    returns how many were written.
 
     A blocked outcome also marks the contact unreachable, in the same transaction.
     """
@@ -297,7 +381,12 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
     table: Table = OutboxMessage.__table__  # type: ignore[assignment]  # Core executemany needs the Table
     statement = (
         update(table)
-        .where(table.c.id == bindparam("row_id"), table.c.lease_owner == owner)
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.lease_owner == owner,
+            table.c.state == OutboxState.SENDING.value,
+            table.c.attempts == func.coalesce(bindparam("claimed", type_=table.c.attempts.type), table.c.attempts),
+        )
         .values(
             state=bindparam("new_state"),
             next_attempt_at=func.coalesce(
@@ -320,6 +409,7 @@ async def record(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
             "message_id": o.platform_message_id,
             "error_text": o.error,
             "given_back": 1 if o.not_attempted else 0,
+            "claimed": o.attempts,
         }
         for o in outcomes
     ]

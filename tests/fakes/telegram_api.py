@@ -261,8 +261,11 @@ class FakeTelegramApi:
         latency_s: float = 0.0,
         rate_limit_per_s: float | None = None,
         per_chat_limit: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
+        # The time the rate limits count in: a test on an injected clock passes its `monotonic`.
+        self._monotonic = monotonic
         self.latency_s = latency_s
         self.per_chat_limit = per_chat_limit
         self.max_poll_wait_s = 1.0
@@ -447,7 +450,7 @@ class FakeTelegramApi:
         return chat_id
 
     def _admit(self, chat_id: str) -> None:
-        now = time.monotonic()
+        now = self._monotonic()
         if self._window is not None and (wait := self._window.admit(now)):
             raise _error(429, retry_after=wait)
         if self.per_chat_limit:
