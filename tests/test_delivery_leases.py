@@ -12,8 +12,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
-from handlers.model import Channel, OutMessage, Target
-from scheduler.clock import FakeClock
+from core.clock import FakeClock
+from core.model import Channel, OutMessage, Target
 from scheduler.delivery import DeliveryWorker, RetryPolicy, SendResult
 from scheduler.ratelimit import RateKey
 from storage import outbox
