@@ -52,7 +52,7 @@ from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef
 from scheduler.clock import Clock
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import RawEvent
+from storage.inbound import RawEvent, is_plain
 from storage.outbox import Claimed
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -187,13 +187,13 @@ class LineChannel:
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")
         raws = []
-        nul_free = "\\u0000" not in text  # JSON can only carry a NUL as that escape
+        plain = is_plain(body)  # nothing in it a database would refuse: RawEvent skips the cleaning
         for raw in events:
             if not (isinstance(raw, dict) and isinstance(raw.get("webhookEventId"), str) and raw["webhookEventId"]):
                 raise WebhookRejected(400, "an event has no webhookEventId")
             kind = raw.get("type")
             key, kind_name = raw["webhookEventId"][:128], str(kind)[:32] if kind else "unknown"
-            raws.append(RawEvent("line", key, kind_name, raw, nul_free=nul_free))
+            raws.append(RawEvent("line", key, kind_name, raw, plain=plain))
         return raws
 
     def to_event(self, raw: dict[str, Any]) -> Event:
