@@ -29,6 +29,27 @@ _NEEDS_CLEANING = re.compile(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# No platform nests its JSON anywhere near this deep (a Telegram update: about 10 levels); deeper than some 960
+# levels json.loads still parsed it but storing it failed (RecursionError while encoding), 503 at every delivery.
+MAX_DEPTH = 100
+
+
+def nested_too_deep(body: bytes, parsed: Any) -> bool:
+    """Whether the JSON `parsed` from `body` nests more than MAX_DEPTH arrays and objects deep."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return False  # the fast path: not enough brackets (even counting those inside strings) to be that deep
+    stack: list[tuple[Any, int]] = [(parsed, 1)]
+    while stack:  # a loop, not recursion: the point is depth Python's stack may not have
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def is_plain(body: bytes) -> bool:
     """Whether a webhook body certainly parses into a payload both databases store as it is (the fast path)."""
     return _NEEDS_CLEANING.search(body) is None

@@ -52,7 +52,7 @@ from handlers.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef
 from scheduler.clock import Clock
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import RawEvent, is_plain
+from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
 from storage.outbox import Claimed
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -183,6 +183,8 @@ class LineChannel:
             payload = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
+        if nested_too_deep(body, payload):
+            raise WebhookRejected(400, f"body is nested more than {MAX_DEPTH} deep")
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")

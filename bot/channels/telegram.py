@@ -41,7 +41,7 @@ from handlers.model import Attachment, Channel, ChatKind, ChatRef, Event, EventK
 from handlers.texts import MENU_COMMANDS, t
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import RawEvent, is_plain
+from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
 from storage.media import MediaLoader
 from storage.outbox import Claimed
 
@@ -146,6 +146,8 @@ class TelegramChannel:
             raw = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
+        if nested_too_deep(body, raw):
+            raise WebhookRejected(400, f"body is nested more than {MAX_DEPTH} deep")
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) or isinstance(raw["update_id"], bool):
             raise WebhookRejected(400, "body is not a Telegram update")
         return [self.raw_event(raw, plain=is_plain(body))]
