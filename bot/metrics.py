@@ -20,6 +20,24 @@ WEBHOOKS_REJECTED = Counter(
     ["channel", "reason"],
     registry=REGISTRY,
 )
+WEBHOOK_CRASHES = Counter(
+    "phuankru_webhook_crashes",
+    "Webhook requests that met an unexpected error (answered 400 so that the platform does not retry): a bug",
+    ["channel"],
+    registry=REGISTRY,
+)
+for _channel in ("line", "telegram"):
+    WEBHOOK_CRASHES.labels(_channel)  # present at 0 from the start, so that a rise is seen (and tests read 0)
+INGEST_BATCH_SPLITS = Counter(
+    "phuankru_ingest_batch_splits",
+    "Group commits of webhook events that failed because of what an event held, and were split and retried",
+    registry=REGISTRY,
+)
+EVENT_RETRIES = Counter(
+    "phuankru_event_retries",
+    "Stored events whose handling failed (the database away) and was scheduled again, with backoff",
+    registry=REGISTRY,
+)
 OUTBOX_RESULTS = Counter(
     "phuankru_outbox_results",
     "Outbox deliveries, by channel and outcome",

@@ -1,12 +1,15 @@
 """Handling stored events: translate, run the handlers, queue the answers, mark done — one transaction each.
 
 Events of one conversation are handled one at a time and in order (a lock per chat and person); events
-that were stored but not handled before a stop are picked up again at start.
+that were stored but not handled before a stop are picked up again at start, and an event whose handling failed
+(the database away for the handler and for its apology too) is tried again while serving, with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -44,6 +47,11 @@ DOWNLOAD_TIMEOUT_S = 60
 # While webhooks are being stored, handling waits in steps of DEFER_STEP_S, at most MAX_DEFER_S per event.
 DEFER_STEP_S = 0.005
 MAX_DEFER_S = 1.0
+# A failed handling is tried again after 1, 2, 4 ... s, at most a minute apart, until it succeeds.
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
+# Events read per query when recovering at start (all are queued: ids only, some 100 bytes each).
+RECOVER_PAGE = 10_000
 
 
 class EventProcessor:
@@ -74,6 +82,11 @@ class EventProcessor:
         self.queue: asyncio.Queue[tuple[int, RawEvent | None]] = asyncio.Queue()
         self._locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = weakref.WeakValueDictionary()
         self.busy = busy  # webhooks are being stored right now (InboundWriter.busy): handling gives way
+        # Failed events waiting for their next try: (due on clock.monotonic(), order, id, payload), earliest first.
+        self._retries: list[tuple[float, int, int, RawEvent | None]] = []
+        self._order = itertools.count()
+        self._attempts: dict[int, int] = {}  # failed tries so far, by event id (forgotten once handled)
+        self._retry_added = asyncio.Event()
 
     def submit(self, event_ids: Sequence[int]) -> None:
         for event_id in event_ids:
@@ -94,13 +107,19 @@ class EventProcessor:
 
     async def recover(self) -> int:
         """Queue every stored event not yet handled (after a crash or a stop); returns how many."""
-        async with self.db.sessions() as session:
-            ids = await inbound.unprocessed_ids(session, limit=100_000)
-        self.submit(ids)
-        return len(ids)
+        total, after = 0, 0
+        while True:
+            async with self.db.sessions() as session:
+                ids = await inbound.unprocessed_ids(session, after=after, limit=RECOVER_PAGE)
+            self.submit(ids)
+            total += len(ids)
+            if len(ids) < RECOVER_PAGE:
+                return total
+            after = ids[-1]
 
     async def run(self, stop: asyncio.Event) -> None:
         workers = [asyncio.create_task(self._work(stop)) for _ in range(self.concurrency)]
+        workers.append(asyncio.create_task(self._retry_when_due(stop)))
         try:
             await stop.wait()
         finally:
@@ -115,10 +134,47 @@ class EventProcessor:
                 await self._yield_to_webhooks()
                 await self.process(event_id, raw)
             except Exception:
-                # The database may be away; the event stays unprocessed and is retried at the next start.
-                log.exception("processing.failed", event_id=event_id)
+                # The database may be away: the event stays unprocessed and is tried again (and at the next start).
+                self._retry_later(event_id, raw)
+            else:
+                self._attempts.pop(event_id, None)
             finally:
                 self.queue.task_done()
+
+    def _retry_later(self, event_id: int, raw: RawEvent | None) -> None:
+        attempt = self._attempts.get(event_id, 0) + 1
+        self._attempts[event_id] = attempt
+        delay = min(RETRY_MAX_S, RETRY_FIRST_S * 2.0 ** min(attempt - 1, 32))
+        heapq.heappush(self._retries, (self.clock.monotonic() + delay, next(self._order), event_id, raw))
+        metrics.EVENT_RETRIES.inc()
+        log.exception("processing.failed", event_id=event_id, attempt=attempt, retry_in_s=delay)
+        self._retry_added.set()
+
+    def requeue_due(self) -> int:
+        """Queue the failed events whose next try is due on the clock; returns how many."""
+        now = self.clock.monotonic()
+        count = 0
+        while self._retries and self._retries[0][0] <= now:
+            _, _, event_id, raw = heapq.heappop(self._retries)
+            self.queue.put_nowait((event_id, raw))
+            count += 1
+        return count
+
+    async def _retry_when_due(self, stop: asyncio.Event) -> None:
+        """Queue failed events again as they fall due: waits on the injected clock, or for a new failure (which may
+        be due before the earliest one waiting)."""
+        while not stop.is_set():
+            self.requeue_due()
+            self._retry_added.clear()
+            added = asyncio.ensure_future(self._retry_added.wait())
+            waiters: set[asyncio.Future[Any]] = {added}
+            if self._retries:
+                waiters.add(asyncio.ensure_future(self.clock.sleep(self._retries[0][0] - self.clock.monotonic())))
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
 
     async def drain(self) -> None:
         """Handle everything queued now (tests and the tour use this instead of `run`)."""

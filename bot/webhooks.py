@@ -62,7 +62,8 @@ def webhook(channel: str, header: str) -> Callable[[web.Request], Awaitable[web.
 async def never_5xx(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """A webhook that meets a bug answers 400, not 500: platforms retry 5xx, and a retry storm helps nobody."""
+    """A webhook that meets a bug answers 400, not 500: platforms retry 5xx, and a retry storm helps nobody. Each
+    one is counted (phuankru_webhook_crashes_total), so that a bug hidden behind a 400 is seen, in tests too."""
     try:
         return await handler(request)
     except web.HTTPException:
@@ -70,6 +71,8 @@ async def never_5xx(
     except Exception:
         if not request.path.startswith("/webhooks/"):
             raise
+        channel = request.path.removeprefix("/webhooks/")
+        metrics.WEBHOOK_CRASHES.labels(channel if channel in ("line", "telegram") else "other").inc()
         log.exception("webhook.unexpected_error", path=request.path)
         return web.json_response({"ok": False, "error": "could not handle this request"}, status=400)
 

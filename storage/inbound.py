@@ -18,20 +18,78 @@ from storage.models import InboundEvent
 
 # A JSON "\u0000" not preceded by an escaping backslash (an odd number of backslashes before "u0000" is the escape).
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+# What in a JSON body may parse into something a database refuses; a body with none of it is stored as parsed,
+# and a false alarm only costs the slow path. A NUL or UTF-16 surrogate escape (PostgreSQL stores no NUL; a lone
+# surrogate cannot be encoded: UnicodeEncodeError on SQLite, asyncpg refuses it, PostgreSQL's JSON refuses it),
+# the NaN/Infinity literals Python's json accepts, and numbers that overflow a float (1e400, or 400 digits and
+# ".0"; 200 digits with a 2-digit exponent may overflow): PostgreSQL's JSON has no NaN or Infinity.
+_NEEDS_CLEANING = re.compile(
+    rb"\\u0000|\\u[dD][89a-fA-F]|NaN|Infinity|[:,\[]\s*-?[0-9]+(?:\.[0-9]+)?[eE]\+?[0-9]{3}|[0-9]{200}"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def without_nul(raw: dict[str, Any]) -> dict[str, Any]:
-    """The payload with every NUL character in its strings (keys too) replaced by U+FFFD.
+# No platform nests its JSON anywhere near this deep (a Telegram update: about 10 levels); deeper than some 960
+# levels json.loads still parsed it but storing it failed (RecursionError while encoding), 503 at every delivery.
+MAX_DEPTH = 100
 
-    PostgreSQL can store no NUL in JSONB or text: an update carrying one was refused at every delivery (503, so the
-    platform retried it for ever) on PostgreSQL while SQLite took it. No person means a NUL, so it is replaced, on
-    both databases alike, and the rest of the event is handled as usual.
+
+def nested_too_deep(body: bytes, parsed: Any) -> bool:
+    """Whether the JSON `parsed` from `body` nests more than MAX_DEPTH arrays and objects deep."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return False  # the fast path: not enough brackets (even counting those inside strings) to be that deep
+    stack: list[tuple[Any, int]] = [(parsed, 1)]
+    while stack:  # a loop, not recursion: the point is depth Python's stack may not have
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def is_plain(body: bytes) -> bool:
+    """Whether a webhook body certainly parses into a payload both databases store as it is (the fast path)."""
+    return _NEEDS_CLEANING.search(body) is None
+
+
+def _without_lone_surrogates(text: str) -> str:
+    if _SURROGATE.search(text) is None:
+        return text
+    # UTF-16 with "surrogatepass" writes a lone surrogate as its code unit; decoding with "replace" turns exactly
+    # the unpaired ones into U+FFFD (a pair is one code point in a Python string and comes back unchanged).
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def storable_text(text: str) -> str:
+    """`text` (a dedupe key, a kind) with NUL and lone UTF-16 surrogates replaced by U+FFFD."""
+    return _without_lone_surrogates(text).replace("\x00", "\ufffd")
+
+
+def storable(raw: dict[str, Any]) -> dict[str, Any]:
+    """The payload as both databases store it: in every string (keys too) NUL and lone UTF-16 surrogates become
+    U+FFFD, and non-finite numbers (NaN, ±Infinity, 1e400) become null; `raw` itself when nothing was replaced.
+
+    A platform may send any of these, and no person means them. PostgreSQL refused NUL and NaN, a lone surrogate
+    failed on both databases, and as concurrent webhooks share one commit (bot/ingest.py) every webhook of that
+    batch was answered 503, then redelivered to fail again. Null is what JSON.stringify writes for a non-finite
+    number. The event is then handled as usual, or marked unreadable if the platform's parser refuses it.
     """
-    dumped = json.dumps(raw)
-    if _NUL_ESCAPE.search(dumped) is None:
-        return raw
-    cleaned: dict[str, Any] = json.loads(_NUL_ESCAPE.sub(r"\1\\ufffd", dumped))
-    return cleaned
+    # One round trip through the C encoder and decoder, which also copes with any depth json.loads accepted.
+    # Without ensure_ascii a lone surrogate stays a code point of the text (inside a string literal), a NUL is
+    # written as the escape "\u0000", and a non-finite number as a NaN/Infinity token that parse_constant gets.
+    dumped = json.dumps(raw, ensure_ascii=False)
+    text = _NUL_ESCAPE.sub(r"\1\\ufffd", _without_lone_surrogates(dumped))
+    non_finite = False
+
+    def null(_: str) -> None:
+        nonlocal non_finite
+        non_finite = True
+
+    cleaned: dict[str, Any] = json.loads(text, parse_constant=null)
+    return cleaned if non_finite or text != dumped else raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +98,16 @@ class RawEvent:
     dedupe_key: str
     kind: str
     raw: dict[str, Any]
-    # True when the adapter saw the body had no "\u0000" escape at all (so no NUL): the check is skipped.
-    nul_free: bool = field(default=False, compare=False)
+    # True when the adapter saw that the body needs no cleaning (is_plain): the work is skipped.
+    plain: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         # Here rather than only when storing: the copy handled from memory is then the same as the stored one.
-        if not self.nul_free:
-            object.__setattr__(self, "raw", without_nul(self.raw))
+        # The key and the kind come from the payload too (a LINE webhookEventId, a Telegram update's first key).
+        if not self.plain:
+            object.__setattr__(self, "dedupe_key", storable_text(self.dedupe_key))
+            object.__setattr__(self, "kind", storable_text(self.kind))
+            object.__setattr__(self, "raw", storable(self.raw))
 
 
 async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: datetime) -> dict[tuple[str, str], int]:
@@ -64,7 +125,7 @@ async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: d
             "channel": e.channel,
             "dedupe_key": e.dedupe_key,
             "kind": e.kind,
-            "raw": e.raw,  # without NUL characters (RawEvent removed them)
+            "raw": e.raw,  # storable on both databases (RawEvent cleaned it)
             "received_at": now,
         }
         for e in events
@@ -80,9 +141,13 @@ async def store_new(session: AsyncSession, events: Sequence[RawEvent], *, now: d
     return {(row.channel, row.dedupe_key): row.id for row in result}
 
 
-async def unprocessed_ids(session: AsyncSession, *, limit: int = 1000) -> list[int]:
+async def unprocessed_ids(session: AsyncSession, *, after: int = 0, limit: int = 1000) -> list[int]:
+    """Ids of events not handled yet, in order, from the first above `after` (a page: pass the last id seen)."""
     result = await session.execute(
-        select(InboundEvent.id).where(InboundEvent.processed_at.is_(None)).order_by(InboundEvent.id).limit(limit)
+        select(InboundEvent.id)
+        .where(InboundEvent.processed_at.is_(None), InboundEvent.id > after)
+        .order_by(InboundEvent.id)
+        .limit(limit)
     )
     return list(result.scalars())
 

@@ -52,7 +52,7 @@ from core.clock import Clock
 from core.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import RawEvent
+from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
 from storage.outbox import Claimed
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -183,17 +183,19 @@ class LineChannel:
             payload = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
+        if nested_too_deep(body, payload):
+            raise WebhookRejected(400, f"body is nested more than {MAX_DEPTH} deep")
         events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")
         raws = []
-        nul_free = "\\u0000" not in text  # JSON can only carry a NUL as that escape
+        plain = is_plain(body)  # nothing in it a database would refuse: RawEvent skips the cleaning
         for raw in events:
             if not (isinstance(raw, dict) and isinstance(raw.get("webhookEventId"), str) and raw["webhookEventId"]):
                 raise WebhookRejected(400, "an event has no webhookEventId")
             kind = raw.get("type")
             key, kind_name = raw["webhookEventId"][:128], str(kind)[:32] if kind else "unknown"
-            raws.append(RawEvent("line", key, kind_name, raw, nul_free=nul_free))
+            raws.append(RawEvent("line", key, kind_name, raw, plain=plain))
         return raws
 
     def to_event(self, raw: dict[str, Any]) -> Event:

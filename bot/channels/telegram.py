@@ -41,7 +41,7 @@ from core.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind,
 from handlers.texts import MENU_COMMANDS, t
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import RawEvent
+from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
 from storage.media import MediaLoader
 from storage.outbox import Claimed
 
@@ -137,17 +137,25 @@ class TelegramChannel:
         ):
             raise WebhookRejected(401, "invalid X-Telegram-Bot-Api-Secret-Token")
         try:
-            raw = json.loads(body)
+            # Decoded here, strictly: json.loads(bytes) would guess UTF-16 or UTF-32 and let encoded surrogates
+            # through ("surrogatepass"), past the check of is_plain. Telegram sends UTF-8.
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebhookRejected(400, "body is not UTF-8") from None
+        try:
+            raw = json.loads(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
+        if nested_too_deep(body, raw):
+            raise WebhookRejected(400, f"body is nested more than {MAX_DEPTH} deep")
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) or isinstance(raw["update_id"], bool):
             raise WebhookRejected(400, "body is not a Telegram update")
-        return [self.raw_event(raw, nul_free=b"\\u0000" not in body)]
+        return [self.raw_event(raw, plain=is_plain(body))]
 
     @staticmethod
-    def raw_event(raw: dict[str, Any], *, nul_free: bool = False) -> RawEvent:
+    def raw_event(raw: dict[str, Any], *, plain: bool = False) -> RawEvent:
         kind = next((k for k in raw if k != "update_id"), "unknown")
-        return RawEvent("telegram", str(raw["update_id"]), kind[:32], raw, nul_free=nul_free)
+        return RawEvent("telegram", str(raw["update_id"]), kind[:32], raw, plain=plain)
 
     def to_event(self, raw: dict[str, Any]) -> Event:
         event_id = str(raw.get("update_id", ""))
