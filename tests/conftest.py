@@ -14,6 +14,7 @@ import pytest
 from core.clock import FakeClock
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.harness import webhook_crashes
 from tests.pg import PostgresCluster, find_pg_bindir
 
 REQUIRE_PG = os.environ.get("PHUANKRU_REQUIRE_PG") == "1"
@@ -107,3 +108,11 @@ async def migrated_url(database_url: str) -> str:
     await upgrade(db)
     await db.dispose()
     return database_url
+
+
+@pytest.fixture
+def no_webhook_crashes() -> Iterator[None]:
+    """Fails the test if a webhook met an unexpected error meanwhile (a 400 alone does not tell a crash)."""
+    before = webhook_crashes()
+    yield
+    assert webhook_crashes() == before, "a webhook met an unexpected error (logged as webhook.unexpected_error)"

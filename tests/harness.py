@@ -18,6 +18,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
+from bot import metrics
 from bot.app import create_app
 from bot.channels.line import LineChannel
 from bot.channels.telegram import TelegramChannel
@@ -146,6 +147,15 @@ async def running(
         app = create_app(settings, db, clock, services=services, background=False)
         async with TestClient(TestServer(app)) as client:
             yield Harness(db, clock, line, telegram, services, client)
+
+
+def webhook_crashes() -> float:
+    """Webhook requests that met an unexpected error so far in this process. The middleware answers them 400, like
+    a refused body (bot/webhooks.py), so only this counter tells a crash from a rejection."""
+    return sum(
+        metrics.REGISTRY.get_sample_value("phuankru_webhook_crashes_total", {"channel": channel}) or 0.0
+        for channel in ("line", "telegram", "other")
+    )
 
 
 T = TypeVar("T")

@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.inbound import RawEvent
 from storage.models import InboundEvent
 from tests.events import line_text, tg_message
-from tests.harness import Harness, running
+from tests.harness import Harness, running, webhook_crashes
 
 GOOD = 50
 FIRST_BACKOFF_S = 1.0  # bot.processing.FIRST_BACKOFF_S
@@ -37,10 +37,6 @@ FIRST_BACKOFF_S = 1.0  # bot.processing.FIRST_BACKOFF_S
 
 def counter(name: str, labels: dict[str, str] | None = None) -> float:
     return metrics.REGISTRY.get_sample_value(name, labels or {}) or 0.0
-
-
-def crashes() -> float:
-    return sum(counter("phuankru_webhook_crashes_total", {"channel": c}) for c in ("line", "telegram", "other"))
 
 
 def poison_bodies() -> dict[str, tuple[str, bytes]]:
@@ -139,7 +135,7 @@ async def stored(h: Harness) -> list[InboundEvent]:
 async def test_poison_bodies_are_stored_cleaned_and_the_good_ones_of_their_batch_answered(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crashes_before = crashes()
+    crashes_before = webhook_crashes()
     async with running(db) as h:
         good = await good_people(h)
         poison = poison_bodies()
@@ -166,7 +162,7 @@ async def test_poison_bodies_are_stored_cleaned_and_the_good_ones_of_their_batch
         assert (numbers["rating"], numbers["big"], numbers["low"], numbers["text"]) == (None, None, None, "ตัวเลข")
         line_row = by_key["line", "01POISON\ufffd"]
         assert (line_row.raw["message"]["text"], line_row.raw["message"]["size"]) == ("\ufffd ครู", None)
-    assert crashes() == crashes_before
+    assert webhook_crashes() == crashes_before
 
 
 async def test_a_batch_that_fails_for_one_request_is_split_and_only_that_request_is_refused(
