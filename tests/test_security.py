@@ -30,7 +30,7 @@ from bot.cli_people import write_csv, write_xlsx
 from bot.cli_processes import write_report_xlsx
 from core.model import OutMessage
 from core.spreadsheet_safe import FORMULA_START, csv_cell
-from handlers.chat.surveys import report as survey_report
+from handlers.surveys import report as survey_report
 from handlers.texts import t
 from storage import broadcasts, inbox
 from storage.broadcast_models import Broadcast
