@@ -7,8 +7,10 @@ so SIGTERM stops accepting requests, lets in-flight ones finish and then closes 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from email.utils import encode_rfc2231
 
 from aiohttp import web
+from aiohttp.helpers import content_disposition_header
 
 from bot import metrics, webhooks
 from bot.config import Settings
@@ -55,8 +57,20 @@ async def media_file(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     headers = {"Cache-Control": "public, max-age=86400"}
     if found.filename:
-        headers["Content-Disposition"] = f'inline; filename="{found.filename}"'
+        headers["Content-Disposition"] = content_disposition(found.filename)
     return web.Response(body=found.data, content_type=found.content_type, headers=headers)
+
+
+def content_disposition(filename: str) -> str:
+    """`inline` with the platform-supplied file name made safe for a header (RFC 6266).
+
+    The name is whatever the sender's app called the file: a `"` ended the quoted value, CR/LF made aiohttp
+    drop the connection, and Thai went out as raw bytes. aiohttp's helper percent-escapes the plain `filename`
+    inside its quotes (nothing can break out of them); `filename*=utf-8''…` (RFC 5987, written by the standard
+    library's RFC 2231 encoder) carries the exact name, and clients prefer it when both are there.
+    """
+    plain = content_disposition_header("inline", filename=filename)
+    return f"{plain}; filename*={encode_rfc2231(filename, 'utf-8')}"
 
 
 def create_app(

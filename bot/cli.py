@@ -30,6 +30,7 @@ from storage.migrate import SchemaBehind, current_revision, head_revision, upgra
 T = TypeVar("T")
 
 DEMO_DATABASE = "sqlite+aiosqlite:///./phuankru-demo.db"
+PUBLIC_HOST, LOOPBACK = "0.0.0.0", "127.0.0.1"
 
 
 class PhuanKruGroup(click.Group):
@@ -59,13 +60,20 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default=None,
+    help=f"Address to listen on [default: {PUBLIC_HOST}; {LOOPBACK} when PHUANKRU_SANDBOX=1, which has no login].",
+)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+def serve(host: str | None, port: int) -> None:
     """Run the web server: webhooks, /healthz, /metrics, the scheduler and the delivery worker."""
     from bot.server import StartupError, run_server
 
     settings = settings_from_env()
+    if host is None:
+        # The sandbox lets anyone act as staff: it stays on this machine unless the operator names an address.
+        host = LOOPBACK if settings.sandbox_enabled else PUBLIC_HOST
     try:
         run_server(settings, host=host, port=port)
     except StartupError as exc:
@@ -74,7 +82,7 @@ def serve(host: str, port: int) -> None:
 
 @cli.command()
 @click.option("--tour", is_flag=True, help="A scripted walk-through of the three jobs, without a browser.")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default=LOOPBACK, show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def demo(tour: bool, host: str, port: int) -> None:
     """Run the whole product offline on ./phuankru-demo.db, no tokens needed: a chat sandbox at /sandbox."""

@@ -237,8 +237,10 @@ class Settings(BaseSettings):
 
     @property
     def sandbox_enabled(self) -> bool:
-        """The web sandbox is on when forced, or when no real channel is configured."""
-        return self.phuankru_sandbox or not (self.line_enabled or self.telegram_enabled)
+        """The web sandbox (no login: anyone who reaches it acts as any persona and sees staff data) is on only
+        when asked for: `phuankru demo`, or PHUANKRU_SANDBOX=1. It used to switch itself on when no channel was
+        configured, so a first `serve` before the tokens were set showed the office's data to the network."""
+        return self.phuankru_sandbox
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret string, so that the log pipeline can mask it wherever it appears."""

@@ -1,6 +1,6 @@
 """The sandbox: a phone-like chat page at /sandbox where one acts as a teacher, staff, officer or admin.
 
-Mounted by `bot.app.create_app` only when the sandbox is on (no LINE/Telegram credentials, or
+Mounted by `bot.app.create_app` only when the sandbox is on (`phuankru demo`, or
 PHUANKRU_SANDBOX=1); otherwise every /sandbox address is a 404. The page talks over a WebSocket to the web
 channel (`bot.channels.web`): what it sends is stored and handled like a webhook event, what the bot says comes
 back through the outbox and the delivery worker. A photo or file chosen on the page is uploaded to

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from aiohttp import web
 
 from bot.app import create_app
@@ -49,6 +51,15 @@ def log_channels(settings: Settings) -> None:
         log.info("channel.off", channel="telegram", reason="TELEGRAM_BOT_TOKEN is not set")
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may well resolve to an address others reach
+
+
 def run_server(settings: Settings, *, host: str, port: int, clock: Clock | None = None) -> None:
     clock = clock or SystemClock()
 
@@ -56,6 +67,13 @@ def run_server(settings: Settings, *, host: str, port: int, clock: Clock | None 
         db = await open_checked_database(settings)
         log.info("serve.starting", database=settings.database_url_safe, timezone=settings.phuankru_timezone)
         log_channels(settings)
+        if settings.sandbox_enabled:
+            log.warning(
+                "sandbox.on",
+                url=f"http://{host}:{port}/sandbox",
+                risk="no login: whoever reaches this address can act as any person, staff included",
+                loopback_only=is_loopback(host),
+            )
         app = create_app(settings, db, clock)
 
         async def announce(_app: web.Application) -> None:

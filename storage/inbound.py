@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,14 +19,10 @@ from storage.models import InboundEvent
 
 # A JSON "\u0000" not preceded by an escaping backslash (an odd number of backslashes before "u0000" is the escape).
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
-# What in a JSON body may parse into something a database refuses; a body with none of it is stored as parsed,
-# and a false alarm only costs the slow path. A NUL or UTF-16 surrogate escape (PostgreSQL stores no NUL; a lone
-# surrogate cannot be encoded: UnicodeEncodeError on SQLite, asyncpg refuses it, PostgreSQL's JSON refuses it),
-# the NaN/Infinity literals Python's json accepts, and numbers that overflow a float (1e400, or 400 digits and
-# ".0"; 200 digits with a 2-digit exponent may overflow): PostgreSQL's JSON has no NaN or Infinity.
-_NEEDS_CLEANING = re.compile(
-    rb"\\u0000|\\u[dD][89a-fA-F]|NaN|Infinity|[:,\[]\s*-?[0-9]+(?:\.[0-9]+)?[eE]\+?[0-9]{3}|[0-9]{200}"
-)
+# The escapes of what a database refuses in a string: NUL (PostgreSQL stores none) and UTF-16 surrogates (a lone
+# one cannot be encoded: UnicodeEncodeError on SQLite, refused by asyncpg and by PostgreSQL's JSON). A pair that
+# is an emoji matches too: a false alarm only costs the cleaning.
+_UNSAFE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -50,9 +47,29 @@ def nested_too_deep(body: bytes, parsed: Any) -> bool:
     return False
 
 
-def is_plain(body: bytes) -> bool:
-    """Whether a webhook body certainly parses into a payload both databases store as it is (the fast path)."""
-    return _NEEDS_CLEANING.search(body) is None
+def parse(text: str) -> tuple[Any, bool]:
+    """A webhook body's JSON, and whether it is plain: certainly storable as parsed, so RawEvent may skip the
+    cleaning (the fast path: `RawEvent(..., plain=...)`). Raises ValueError or RecursionError as json.loads does.
+
+    Not plain: a NUL or surrogate escape, or a number that is not finite (NaN, Infinity and -Infinity, which
+    Python's json accepts, or one that overflows a float: 1e400), which PostgreSQL's JSON refuses. The numbers are
+    seen by the parser's own hooks (called for float tokens only, rare in platform payloads), not guessed from text.
+    """
+    non_finite = False
+
+    def constant(name: str) -> float:
+        nonlocal non_finite
+        non_finite = True
+        return float(name)
+
+    def number(token: str) -> float:
+        nonlocal non_finite
+        value = float(token)
+        non_finite = non_finite or math.isinf(value)
+        return value
+
+    value = json.loads(text, parse_constant=constant, parse_float=number)
+    return value, not non_finite and _UNSAFE_ESCAPE.search(text) is None
 
 
 def _without_lone_surrogates(text: str) -> str:
@@ -77,7 +94,8 @@ def storable(raw: dict[str, Any]) -> dict[str, Any]:
     batch was answered 503, then redelivered to fail again. Null is what JSON.stringify writes for a non-finite
     number. The event is then handled as usual, or marked unreadable if the platform's parser refuses it.
     """
-    # One round trip through the C encoder and decoder, which also copes with any depth json.loads accepted.
+    # One round trip through the C encoder and decoder, no recursion in Python (the webhooks refuse JSON deeper
+    # than MAX_DEPTH, well within what the encoder takes).
     # Without ensure_ascii a lone surrogate stays a code point of the text (inside a string literal), a NUL is
     # written as the escape "\u0000", and a non-finite number as a NaN/Infinity token that parse_constant gets.
     dumped = json.dumps(raw, ensure_ascii=False)
@@ -98,7 +116,7 @@ class RawEvent:
     dedupe_key: str
     kind: str
     raw: dict[str, Any]
-    # True when the adapter saw that the body needs no cleaning (is_plain): the work is skipped.
+    # True when the adapter saw that the body needs no cleaning (parse): the work is skipped.
     plain: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ CLEARED = (
     "TELEGRAM_WEBHOOK_SECRET",
     "PHUANKRU_ADMINS",
     "PHUANKRU_PUBLIC_URL",
+    "PHUANKRU_SANDBOX",
 )
 
 
@@ -38,12 +39,14 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str], timeout: float = 120) ->
 class ServeProcess:
     """`phuankru serve` on a free port, output captured to a file."""
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], *, host: str | None = "127.0.0.1") -> None:
+        """`host=None` leaves `--host` out, so that serve picks its default."""
         self.port = free_port()
+        self.host = host if host and host != "0.0.0.0" else "127.0.0.1"  # where this machine reaches it
         self.log_path = cwd / f"serve-{self.port}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "bot", "serve", *(["--host", host] if host else []), "--port", str(self.port)],
             cwd=cwd,
             env=env,
             stdout=self._log,
@@ -52,7 +55,7 @@ class ServeProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

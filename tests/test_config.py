@@ -44,7 +44,8 @@ def test_defaults_match_design() -> None:
     assert s.phuankru_timezone == "Asia/Bangkok"
     assert s.office_hours == (time(8, 30), time(16, 30))
     assert s.workdays == frozenset(range(5))
-    assert (s.line_enabled, s.telegram_enabled, s.sandbox_enabled) == (False, False, True)
+    # No channel configured is not a reason for the sandbox (no login): only demo or PHUANKRU_SANDBOX=1 is.
+    assert (s.line_enabled, s.telegram_enabled, s.sandbox_enabled) == (False, False, False)
 
 
 def test_every_design_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
@@ -101,14 +102,16 @@ async def test_a_slow_group_does_not_hold_up_a_private_reply(db: Database, clock
         assert clock.monotonic() >= 150, "the group's limit was kept (20 a minute)"
 
 
-async def test_two_workers_and_a_slow_group_send_each_row_once(db: Database) -> None:
-    """Two workers poll while one group's 60 messages trickle out at 20 a minute: 60 messages, in order, no doubles.
+@pytest.mark.parametrize("platform_limit", [False, True], ids=["own-limit", "platform-429s"])
+async def test_two_workers_and_a_slow_group_send_each_row_once(db: Database, platform_limit: bool) -> None:
+    """Two workers poll while one group's 60 messages trickle out at 20 a minute: 60 messages, in order, no doubles;
+    with the workers' own limits only, and with the platform answering 429 (two workers send it 40 a minute).
 
     Before: one worker's batch outlived its 120 s lease, the other took the rest again: 80 messages for 60 rows."""
     clock = FakeClock()
     texts = [f"ข่าว {i}" for i in range(60)]
     privates = [str(900 + i) for i in range(20)]
-    async with FakeTelegramApi(per_chat_limit=True, monotonic=clock.monotonic) as tg:
+    async with FakeTelegramApi(per_chat_limit=platform_limit, monotonic=clock.monotonic) as tg:
         await queue(db, clock, Target(Channel.TELEGRAM, "group", GROUP), *texts)
         for chat in privates:
             await queue(db, clock, Target(Channel.TELEGRAM, "user", chat), "สวัสดีค่ะ")
@@ -126,7 +129,7 @@ async def test_two_workers_and_a_slow_group_send_each_row_once(db: Database) -> 
             while not finished.is_set() and clock.monotonic() < 1800:
                 if await w.run_once() == 0:
                     await asyncio.sleep(0.001)  # let the other worker run (real time: two event-loop turns)
-                    clock.advance(timedelta(seconds=0.1))  # idle polls move time on, as time passes in production
+                    clock.advance(timedelta(seconds=0.25))  # idle polls move time on, as time passes in production
 
         async def watch() -> None:
             while not (len(tg.sent_texts(GROUP)) >= 60 and await all_done(db)) and clock.monotonic() < 1800:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -76,22 +77,20 @@ async def test_sigkill_during_a_broadcast_loses_nothing_and_line_gets_nothing_tw
         finally:
             first.close()
         sent_before = len(tg.sent)
-        second = ServeProcess(tmp_path, env)  # the restart: leases of the dead process run out (120 s) ...
+        # The restart: the dead process's leases (15 s, renewed every 3 s while it lived) run out within seconds.
+        restarted = time.monotonic()
+        second = ServeProcess(tmp_path, env)
         try:
             await second.wait_ready_async()
-            # ... so move them along: the test cannot wait two minutes.
-            db = Database(database_url)
-            async with db.engine.begin() as conn:
-                from sqlalchemy import text
-
-                await conn.execute(text("UPDATE outbox SET lease_until = next_attempt_at WHERE state = 'sending'"))
-            await db.dispose()
-            await eventually(
-                lambda: len({s.chat_id for s in tg.sent}) >= 300 and len(line.delivery_counts()) >= 300, timeout=90
-            )
+            await eventually(lambda: len(tg.sent_counts()) >= 300 and len(line.delivery_counts()) >= 300, timeout=90)
             assert await second.terminate_async() == 0
+            log = second.output()
         finally:
             second.close()
+        sends = [r.at for r in tg.requests if r.method == "sendMessage"]
+        sends += [r.at for r in line.requests if r.path.endswith("/push")]
+        last_send = max(at for at in sends if at >= restarted)
+        resumed_in = last_send - restarted
         line_counts = line.delivery_counts()
         assert len(line_counts) == 300
         assert set(line_counts.values()) == {1}, (
@@ -100,8 +99,19 @@ async def test_sigkill_during_a_broadcast_loses_nothing_and_line_gets_nothing_tw
         tg_counts = Counter(s.chat_id for s in tg.sent)
         assert len(tg_counts) == 300, "nothing lost"
         doubled = sum(n - 1 for n in tg_counts.values())
-        print(f"\nSIGKILL after {sent_before} Telegram sends: {doubled} doubled (the in-flight window)")
-        assert doubled <= 32  # at most the worker's concurrency
+        # Every second message went to a row the dead process had in flight: the restart knew it and said so.
+        interrupted = sum(
+            int(event.get("rows", 0))
+            for event in map(json.loads, filter(None, log.splitlines()))
+            if event.get("event") == "delivery.resending_interrupted"
+        )
+        print(
+            f"\nSIGKILL after {sent_before} Telegram sends: all sent {resumed_in:.1f} s after the restart began; "
+            f"{doubled} doubled, {interrupted} rows resent as in flight"
+        )
+        assert resumed_in < 30, f"the restart took {resumed_in:.0f} s: it waited for the dead process's leases"
+        assert doubled <= interrupted, "a row nobody had in flight was sent twice"
+        assert doubled <= 36  # at most the worker's concurrency (16) and the outcomes not yet written (20)
 
 
 async def test_platform_failing_for_a_while_is_retried_then_delivered(tmp_path: Path, database_url: str) -> None:
@@ -109,19 +119,26 @@ async def test_platform_failing_for_a_while_is_retried_then_delivered(tmp_path: 
         env = serve_env(database_url, line, tg)
         assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
         await _people(database_url, 5, 5)
-        line.fail_for("multicast", 500, 3)
-        tg.fail_for("sendMessage", 502, 3)
-        await asyncio.to_thread(_send, database_url, env, "--audience", "all", "--text", "ทดสอบ")
         server = ServeProcess(tmp_path, env)
         try:
             await server.wait_ready_async()
+            # The outage starts with the server up (it used to end while the server was still starting).
+            line.fail_for("multicast", 500, 5)
+            tg.fail_for("sendMessage", 502, 5)
+            await asyncio.to_thread(_send, database_url, env, "--audience", "all", "--text", "ทดสอบ")
             await eventually(lambda: len(tg.sent) == 5 and len(line.deliveries) == 5, timeout=60)
             assert await server.terminate_async() == 0
         finally:
             server.close()
-        assert any(r.path.endswith("/multicast") for r in line.requests[:1])
+        # The outage was met (the first calls were refused) and outlived by retries, not by luck of timing.
+        multicasts = [r for r in line.requests if r.path.endswith("/multicast")]
+        tg_calls = [r for r in tg.requests if r.method == "sendMessage"]
+        assert len(multicasts) >= 2, "LINE: a refused multicast, then the one that went through"
+        assert len(tg_calls) >= 10, "Telegram: five refused sends at least, then five that went through"
+        assert multicasts[-1].at - multicasts[0].at >= 2 and tg_calls[-1].at - tg_calls[0].at >= 2
         assert set(line.delivery_counts().values()) == {1}
         assert set(tg.sent_counts().values()) == {1}
+        assert len(line.delivery_counts()) == 5 and len(tg.sent_counts()) == 5
 
 
 async def test_a_database_that_cannot_be_written_answers_503_and_keeps_nothing_half_done(tmp_path: Path) -> None:
@@ -166,9 +183,12 @@ async def test_postgresql_restart_during_a_broadcast_recovers_without_a_restart(
                 cluster.halt()
                 await asyncio.sleep(2)  # the service meets a dead database for a while (real time: a real server)
                 cluster.resume()
-                await eventually(lambda: len({s.chat_id for s in tg.sent}) == 200, timeout=120)
+                await eventually(lambda: len(tg.sent_counts()) == 200, timeout=120)
                 assert await server.terminate_async() == 0
             finally:
                 server.close()
+            counts = tg.sent_counts()
+            assert len(counts) == 200, "nothing lost"
+            assert set(counts.values()) == {1}, "each teacher once: a double send counts"
     finally:
         cluster.stop()

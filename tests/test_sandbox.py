@@ -145,12 +145,14 @@ async def test_sandbox_routes_are_404_when_a_real_channel_is_configured(db: Data
         assert (await h.client.post("/sandbox/api/clock", json={"advance_s": 60})).status == 404
 
 
-async def test_sandbox_is_on_without_channels_or_when_forced(db: Database) -> None:
+async def test_sandbox_is_off_without_channels_and_on_when_asked_for(db: Database) -> None:
     clock = FakeClock()
     none_configured = load_settings(database_url=url_of(db), line_channel_secret=None, line_channel_access_token=None,
                                     telegram_bot_token=None)  # fmt: skip
-    assert none_configured.sandbox_enabled
-    assert build_services(none_configured, db, clock).web is not None
+    assert not none_configured.sandbox_enabled
+    assert build_services(none_configured, db, clock).web is None
+    app = create_app(none_configured, db, clock)
+    assert "/sandbox" not in {r.canonical for r in app.router.resources()}
     forced = load_settings(
         database_url=url_of(db),
         line_channel_secret="s",

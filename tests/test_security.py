@@ -613,7 +613,7 @@ async def test_a_long_crafted_button_is_refused_and_audited_even_on_postgresql(d
 
 
 def test_storable_replaces_only_real_nul_and_lone_surrogates_and_nulls_non_finite_numbers() -> None:
-    from storage.inbound import RawEvent, is_plain, storable
+    from storage.inbound import RawEvent, parse, storable
 
     raw = {"a\x00": ["x\x00y", "\\u0000 typed as text", "\\\x00", {"k": "\x00\x00"}], "n": 1}
     assert storable(raw) == {
@@ -628,11 +628,11 @@ def test_storable_replaces_only_real_nul_and_lone_surrogates_and_nulls_non_finit
     assert RawEvent("telegram", "1", "message", {"message": {"text": "a\x00"}}).raw == {"message": {"text": "a\ufffd"}}
     event = RawEvent("line", "k\ud83d\x00", "\udfff", {})
     assert (event.dedupe_key, event.kind) == ("k\ufffd\ufffd", "\ufffd")
-    # The fast path is taken only for bodies with nothing to clean.
-    assert is_plain('{"text": "ครู 😀", "n": 1.5e10, "id": "U4e123abc"}'.encode())
-    for body in (rb'"\u0000"', rb'"\uD83D"', rb'"\udfff"', b"[NaN]", b"[-Infinity]", b"[1e400]", b"[1.5E+308]"):
-        assert not is_plain(body), body
-    assert not is_plain(b"[" + b"1" * 250 + b".0]")
+    # The fast path (plain) is taken only for bodies with nothing to clean.
+    assert parse('{"text": "ครู 😀", "n": 1.5e10, "big": 1e300, "id": "U4e123abc", "t": "NaN or Infinity, typed"}')[1]
+    for body in ('"\\u0000"', '"\\uD83D"', '"\\udfff"', '"\\ud83d\\ude00"', "[NaN]", "[-Infinity]", "[1e400]"):
+        assert parse(body)[1] is False, body
+    assert parse("[" + "1" * 400 + ".0]") == ([float("inf")], False)
 
 
 async def test_a_nul_character_in_a_message_is_stored_replaced_and_answered(db: Database) -> None:

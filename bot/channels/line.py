@@ -52,7 +52,8 @@ from core.clock import Clock
 from core.model import Channel, ChatKind, ChatRef, Event, EventKind, FileRef, OutMessage
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
+from storage import inbound
+from storage.inbound import MAX_DEPTH, RawEvent, nested_too_deep
 from storage.outbox import Claimed
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -180,7 +181,7 @@ class LineChannel:
         if not self._parser.signature_validator.validate(text, signature):
             raise WebhookRejected(401, "invalid X-Line-Signature")
         try:
-            payload = json.loads(text)
+            payload, plain = inbound.parse(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
         if nested_too_deep(body, payload):
@@ -189,7 +190,6 @@ class LineChannel:
         if not isinstance(events, list):
             raise WebhookRejected(400, "body has no events list")
         raws = []
-        plain = is_plain(body)  # nothing in it a database would refuse: RawEvent skips the cleaning
         for raw in events:
             if not (isinstance(raw, dict) and isinstance(raw.get("webhookEventId"), str) and raw["webhookEventId"]):
                 raise WebhookRejected(400, "an event has no webhookEventId")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -41,7 +40,8 @@ from core.model import Attachment, Channel, ChatKind, ChatRef, Event, EventKind,
 from handlers.texts import MENU_COMMANDS, t
 from scheduler.delivery import SendResult, SendStatus
 from scheduler.ratelimit import Rate, RateKey
-from storage.inbound import MAX_DEPTH, RawEvent, is_plain, nested_too_deep
+from storage import inbound
+from storage.inbound import MAX_DEPTH, RawEvent, nested_too_deep
 from storage.media import MediaLoader
 from storage.outbox import Claimed
 
@@ -138,19 +138,19 @@ class TelegramChannel:
             raise WebhookRejected(401, "invalid X-Telegram-Bot-Api-Secret-Token")
         try:
             # Decoded here, strictly: json.loads(bytes) would guess UTF-16 or UTF-32 and let encoded surrogates
-            # through ("surrogatepass"), past the check of is_plain. Telegram sends UTF-8.
+            # through ("surrogatepass") without an escape that inbound.parse would see. Telegram sends UTF-8.
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise WebhookRejected(400, "body is not UTF-8") from None
         try:
-            raw = json.loads(text)
+            raw, plain = inbound.parse(text)
         except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
             raise WebhookRejected(400, "body is not JSON") from None
         if nested_too_deep(body, raw):
             raise WebhookRejected(400, f"body is nested more than {MAX_DEPTH} deep")
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int) or isinstance(raw["update_id"], bool):
             raise WebhookRejected(400, "body is not a Telegram update")
-        return [self.raw_event(raw, plain=is_plain(body))]
+        return [self.raw_event(raw, plain=plain)]
 
     @staticmethod
     def raw_event(raw: dict[str, Any], *, plain: bool = False) -> RawEvent:
