@@ -53,6 +53,12 @@ async def resolve(session: AsyncSession, texts: Sequence[str]) -> tuple[Audience
     audience = await audiences.resolve(session, specs) if specs else Audience()
     if not len(audience) and not followers:
         raise BroadcastError("empty_audience")
+    if followers:
+        # The OA broadcast already reaches every LINE person who follows the account, so a multicast to the LINE
+        # people the other specs name would give them the announcement twice. LINE groups are not followers: kept.
+        audience = Audience(
+            people=[p for p in audience.people if p.channel != Channel.LINE.value], groups=audience.groups
+        )
     return audience, followers
 
 

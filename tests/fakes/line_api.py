@@ -208,6 +208,9 @@ class FakeLineApi:
         self.default_rich_menu: str | None = None
         self.loading_started: list[tuple[str, int]] = []
         self.contents: dict[str, bytes] = {}  # message id -> what the person sent (api-data's content endpoint)
+        # Who follows the OA: a broadcast is delivered to each of them too (besides the BROADCAST_TARGET record),
+        # so that a test can count what one person received from every endpoint.
+        self.followers: set[str] = set()
         self._reply_tokens: dict[str, _ReplyToken] = {}
         self._accepted_retry_keys: dict[str, str] = {}  # retry key -> request id of the accepted request
         self._scripts: defaultdict[str, deque[Scripted]] = defaultdict(deque)
@@ -388,7 +391,7 @@ class FakeLineApi:
         elif endpoint == "multicast":
             recipients = body["to"]
         else:
-            recipients = [BROADCAST_TARGET]
+            recipients = [BROADCAST_TARGET, *sorted(self.followers)]
         for to in recipients:
             for message in body["messages"]:
                 self.deliveries.append(Delivery(to=to, message=message, retry_key=retry_key, endpoint=endpoint))
