@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.actor import Actor
 from core.clock import Clock
 from core.model import OutMessage
 from handlers.chat.context import Context
@@ -25,6 +26,11 @@ class Grant:
 
 def actor_of(ctx: Context) -> str:
     return f"{ctx.event.channel.value}:{ctx.event.user_id}" if ctx.event.user_id else ctx.event.channel.value
+
+
+def chat_actor(ctx: Context) -> Actor:
+    """The person who wrote, as an office action's actor."""
+    return Actor(actor_of(ctx), ctx.contact.id if ctx.contact else None, ctx.contact.role if ctx.contact else None)
 
 
 async def grant_role(session: AsyncSession, clock: Clock, *, contact_ref: str, role: str, actor: str) -> Grant:
