@@ -21,8 +21,9 @@ from bot.cli_support import (
     with_database,
 )
 from bot.config import ConfigError
+from core.actor import Actor
 from core.clock import SystemClock
-from handlers.chat.roles import RoleError, grant_role
+from handlers.office.roles import RoleError, grant_role
 from storage.contacts import ContactRefError
 from storage.db import Database
 from storage.migrate import SchemaBehind, current_revision, head_revision, upgrade
@@ -166,7 +167,7 @@ def staff_add(contact: str, role: str, as_json: bool) -> None:
 
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
-            grant = await grant_role(session, SystemClock(), contact_ref=contact, role=role, actor="cli")
+            grant = await grant_role(session, Actor.operator(), contact_ref=contact, role=role, now=SystemClock().now())
             c = grant.contact
             return {
                 "id": c.id,

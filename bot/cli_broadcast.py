@@ -16,7 +16,6 @@ from bot.cli_support import (
     EXIT_USAGE,
     CommandError,
     checked,
-    cli_audit,
     clock_of,
     emit_json,
     read_text_file,
@@ -24,10 +23,12 @@ from bot.cli_support import (
     with_database,
 )
 from bot.config import Settings
+from core.actor import Actor
 from core.clock import Clock, SystemClock
 from core.model import Attachment, OutMessage
 from core.thaidate import names_a_day_only, parse_moment, thai_datetime
 from handlers.attachments import AttachmentError, check_file, check_image_url
+from handlers.office.announcements import announce, cancel_announcement
 from handlers.texts import t
 from storage import broadcasts, media
 from storage.audiences import AudienceError
@@ -165,18 +166,11 @@ def broadcast_send(
                 )
             content = OutMessage(text=body.strip() if body else None, attachment=item)
             try:
-                created = await broadcasts.create(
-                    session,
-                    author="cli",
-                    author_contact_id=None,
-                    audience_texts=list(audiences),
-                    content=content,
-                    now=now,
-                    at=when,
+                created = await announce(
+                    session, Actor.operator(), audience=list(audiences), content=content, now=now, at=when
                 )
             except (AudienceError, BroadcastError) as exc:
                 raise CommandError(_explain(exc)) from None
-            cli_audit(session, "broadcast.create", f"broadcast:{created.id}", audience=list(audiences), at=at)
             return {
                 "id": created.id,
                 "state": created.state,
@@ -349,10 +343,11 @@ def broadcast_cancel(broadcast_id: int, as_json: bool) -> None:
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
             try:
-                cancelled, stopped = await broadcasts.cancel(session, broadcast_id, now=SystemClock().now())
+                cancelled, stopped = await cancel_announcement(
+                    session, Actor.operator(), broadcast_id, now=SystemClock().now()
+                )
             except BroadcastError as exc:
                 raise CommandError(_explain(exc)) from None
-            cli_audit(session, "broadcast.cancel", f"broadcast:{broadcast_id}", stopped=stopped)
             return {"id": cancelled.id, "state": cancelled.state, "stopped_messages": stopped}
 
     result = with_database(settings, checked(work))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from bot.cli_support import EXIT_USAGE, CommandError, checked, settings_from_env, with_database
+from core.actor import Actor
 from core.clock import SystemClock
-from handlers.chat.console_signin import ConsoleRefused, issue_signin_link
+from handlers.office.console_links import ConsoleRefused, issue_signin_link
 from storage import contacts
 from storage.db import Database
 
@@ -31,10 +32,10 @@ def console_link(person: str, minutes: int) -> None:
             try:
                 return await issue_signin_link(
                     session,
+                    Actor.operator(),
                     contact,
                     now=SystemClock().now(),
                     public_url=settings.phuankru_public_url or "",
-                    actor="cli",
                     minutes=minutes,
                 )
             except ConsoleRefused as exc:

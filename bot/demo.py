@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
+from core.actor import Actor
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
@@ -272,12 +273,14 @@ DEMO_ADMIN = "admin-1"  # the persona the demo signs in to the web console as
 
 async def admin_signin_link(session: AsyncSession, clock: Clock, base_url: str) -> str | None:
     """A one-time console sign-in link for the demo's admin (None before the demo data is seeded)."""
-    from handlers.chat.console_signin import issue_signin_link
+    from handlers.office.console_links import issue_signin_link
 
     admin = await demo_contact(session, DEMO_ADMIN)
     if admin is None:
         return None
-    return await issue_signin_link(session, admin, now=clock.now(), public_url=base_url, actor="demo", minutes=60)
+    return await issue_signin_link(
+        session, Actor.operator("demo"), admin, now=clock.now(), public_url=base_url, minutes=60
+    )
 
 
 async def print_admin_link(settings: Settings, clock: Clock, base_url: str) -> str | None:

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.console import GUARDED_ROUTES
 from bot.console.auth import COOKIE
+from core.actor import Actor
 from core.clock import FakeClock
-from handlers.chat.roles import grant_role
+from handlers.office.roles import grant_role
 from storage import console
 from storage.broadcast_models import Broadcast
 from storage.console_models import ConsoleLink, ConsoleSession
@@ -173,7 +174,7 @@ async def test_a_removed_role_ends_every_session_at_once(h: Harness) -> None:
     second = await sign_in(h)
     assert await h.count(ConsoleSession) == 2
     async with h.db.sessions() as session, session.begin():
-        await grant_role(session, h.clock, contact_ref=f"telegram:{STAFF}", role="teacher", actor="cli")
+        await grant_role(session, Actor.operator(), contact_ref=f"telegram:{STAFF}", role="teacher", now=h.clock.now())
     assert await h.count(ConsoleSession) == 0
     for session_id in (first, second):
         response = await h.client.get("/console/", headers=cookie(session_id), allow_redirects=False)

@@ -1,7 +1,7 @@
 """`broadcast send --wait` delivers from the CLI while `serve` delivers too, on one SQLite file: two processes, two
 workers, one slow Telegram group (20 messages a minute, three at once: each process keeps that limit itself), whose
-fourteen messages take longer than a delivery lease (15 s). Each row goes out once, the group's messages in the order they were queued, and `--wait` ends when its
-broadcast is done."""
+fourteen messages take longer than a delivery lease (15 s). Each row goes out once, the group's messages in the
+order they were queued, and `--wait` ends when its broadcast is done."""
 
 from __future__ import annotations
 

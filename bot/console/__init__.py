@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.console import pages
 from bot.console.auth import ADMIN_PAGES, JINJA, STAFF_PAGES, guarded
-from handlers.chat.console_signin import CONSOLE_ROLES
+from handlers.office.console_links import CONSOLE_ROLES
 
 HERE = Path(__file__).parent
 

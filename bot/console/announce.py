@@ -1,7 +1,4 @@
-"""The console's announcements go through here only: the same storage functions `phuankru broadcast` calls.
-
-When the office-action layer (handlers/office/…) lands, this module is the one place to re-point.
-"""
+"""The console's announcements: the office actions chat's `/broadcast` and `phuankru broadcast` call too."""
 
 from __future__ import annotations
 
@@ -11,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.auth import Principal
 from core.model import OutMessage
+from handlers.office.announcements import announce, cancel_announcement
 from storage import broadcasts
 from storage.broadcast_models import Broadcast
 
@@ -18,29 +16,14 @@ from storage.broadcast_models import Broadcast
 async def create(
     principal: Principal, audience_texts: list[str], content: OutMessage, *, at: datetime | None
 ) -> Broadcast:
-    """Raises AudienceError/BroadcastError and changes nothing (the caller's transaction rolls back)."""
-    created = await broadcasts.create(
-        principal.session,
-        author=principal.actor,
-        author_contact_id=principal.contact.id,
-        audience_texts=audience_texts,
-        content=content,
-        now=principal.now,
-        at=at,
+    """Raises Refused, AudienceError or BroadcastError and changes nothing (the caller's transaction rolls back)."""
+    return await announce(
+        principal.session, principal.as_actor, audience=audience_texts, content=content, now=principal.now, at=at
     )
-    principal.audit(
-        "broadcast.create",
-        f"broadcast:{created.id}",
-        audience=audience_texts,
-        at=at.isoformat() if at else None,
-        via="console",
-    )
-    return created
 
 
 async def cancel(principal: Principal, broadcast_id: int) -> int:
-    cancelled, stopped = await broadcasts.cancel(principal.session, broadcast_id, now=principal.now)
-    principal.audit("broadcast.cancel", f"broadcast:{cancelled.id}", stopped=stopped, via="console")
+    _, stopped = await cancel_announcement(principal.session, principal.as_actor, broadcast_id, now=principal.now)
     return stopped
 
 

@@ -18,7 +18,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import CLOCK, DATABASE, SETTINGS
-from handlers.chat.console_signin import CONSOLE_ROLES
+from core.actor import Actor
+from handlers.office.console_links import CONSOLE_ROLES
 from handlers.texts import t
 from storage import audit, console
 from storage.console_models import ConsoleSession
@@ -51,6 +52,11 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"{self.contact.channel}:{self.contact.platform_user_id}"
+
+    @property
+    def as_actor(self) -> Actor:
+        """The signed-in person as an office action's actor."""
+        return Actor(self.actor, self.contact.id, self.contact.role, via="console")
 
     def audit(self, action: str, target: str | None = None, *, allowed: bool = True, **detail: Any) -> None:
         audit.record(

@@ -14,6 +14,7 @@ from bot.console import announce
 from bot.console.auth import COOKIE, Principal, cookie_secure, render, see_other
 from core.model import OutMessage
 from core.thaidate import parse_moment, thai_datetime
+from handlers.office.acting import Refused
 from handlers.texts import CATALOGUE, t
 from storage import console
 from storage.audiences import AudienceError
@@ -188,6 +189,8 @@ async def announcement_create(request: web.Request, me: Principal) -> web.Stream
             async with me.session.begin_nested():
                 created = await announce.create(me, audience, OutMessage(text=text), at=at)
             return see_other(f"/console/announcements/{created.id}")
+        except Refused:
+            raise web.HTTPForbidden() from None  # the routes check roles first: only a role taken away mid-request
         except AudienceError as exc:
             errors["audience"] = t("bc_bad_audience", me.lang, value=exc.value or exc.code)
         except BroadcastError as exc:
@@ -222,6 +225,8 @@ async def announcement_cancel(request: web.Request, me: Principal) -> web.Stream
     try:
         async with me.session.begin_nested():
             await announce.cancel(me, _id(request))
+    except Refused:
+        raise web.HTTPForbidden() from None
     except BroadcastError as exc:
         if exc.code == "not_found":
             raise web.HTTPNotFound() from None

@@ -15,10 +15,12 @@ from core.model import Attachment, Button, Event, EventKind, OutMessage
 from core.thaidate import names_a_day_only, parse_moment, thai_datetime
 from handlers.attachments import AttachmentError, broadcast_problem, check_image_url, problem_values
 from handlers.chat.context import Context
-from handlers.chat.roles import actor_of, has_role, refuse
+from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
+from handlers.office.acting import Refused
+from handlers.office.announcements import announce, cancel_announcement
 from handlers.texts import t
-from storage import audit, broadcasts, chats, schools
+from storage import broadcasts, chats, schools
 from storage.audiences import Audience, AudienceError
 from storage.broadcasts import FOLLOWERS_SPEC, BroadcastError, Status
 from storage.models import ContactTag, Role
@@ -263,38 +265,28 @@ async def _preview(ctx: Context, content: OutMessage) -> list[OutMessage]:
 async def _create(ctx: Context, *, at: datetime | None) -> list[OutMessage]:
     data = ctx.state.data if ctx.state else {}
     content = OutMessage.from_json(data["content"])
-    when = at
+    await ctx.end_state()
     try:
-        broadcast = await broadcasts.create(
+        broadcast = await announce(
             ctx.session,
-            author=actor_of(ctx),
-            author_contact_id=ctx.contact.id if ctx.contact else None,
-            audience_texts=list(data.get("specs", [])),
+            chat_actor(ctx),
+            audience=list(data.get("specs", [])),
             content=content,
             now=ctx.clock.now(),
-            at=when,
+            at=at,
         )
+    except Refused as exc:
+        return refusal(ctx, *exc.needs)
     except (BroadcastError, AudienceError):
-        await ctx.end_state()
         return [ctx.say("bc_empty_audience")]
-    audit.record(
-        ctx.session,
-        at=ctx.clock.now(),
-        actor=actor_of(ctx),
-        action="broadcast.create",
-        target=f"broadcast:{broadcast.id}",
-        actor_contact_id=ctx.contact.id if ctx.contact else None,
-        detail={"audience": broadcast.audience, "at": when.isoformat() if when else None},
-    )
-    await ctx.end_state()
-    if when is None:
+    if at is None:
         return [ctx.say("bc_queued", id=broadcast.id, total=broadcast.recipients_total)]
     return [
         ctx.say(
             "bc_scheduled",
             ctx.button("bc_cancel_scheduled", f"bc:stop:{broadcast.id}"),
             id=broadcast.id,
-            when=thai_datetime(when, ZoneInfo(ctx.config.timezone), ctx.lang),
+            when=thai_datetime(at, ZoneInfo(ctx.config.timezone), ctx.lang),
         )
     ]
 
@@ -303,17 +295,11 @@ async def cancel_broadcast(ctx: Context, ref: str) -> list[OutMessage]:
     if not ref.isdigit():
         return [ctx.say("expired_button")]
     try:
-        broadcast, _ = await broadcasts.cancel(ctx.session, int(ref), now=ctx.clock.now())
+        broadcast, _ = await cancel_announcement(ctx.session, chat_actor(ctx), int(ref), now=ctx.clock.now())
+    except Refused as exc:
+        return refusal(ctx, *exc.needs)
     except BroadcastError as exc:
         return [ctx.say(f"bc_{exc.code}", id=ref)]
-    audit.record(
-        ctx.session,
-        at=ctx.clock.now(),
-        actor=actor_of(ctx),
-        action="broadcast.cancel",
-        target=f"broadcast:{broadcast.id}",
-        actor_contact_id=ctx.contact.id if ctx.contact else None,
-    )
     return [ctx.say("bc_cancelled", id=broadcast.id)]
 
 

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 from core.model import Event, OutMessage
 from handlers.chat.context import Context
-from handlers.chat.roles import RoleError, actor_of, grant_role, has_role, refuse
+from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
+from handlers.office.acting import Refused
+from handlers.office.roles import RoleError, grant_role
 from storage import chats
 from storage.contacts import ContactRefError
 from storage.models import Role
@@ -24,7 +26,9 @@ async def grant(event: Event, ctx: Context) -> Sequence[OutMessage]:
         return [ctx.say("grant_usage")]
     who, role = args
     try:
-        result = await grant_role(ctx.session, ctx.clock, contact_ref=who, role=role.lower(), actor=actor_of(ctx))
+        result = await grant_role(ctx.session, chat_actor(ctx), contact_ref=who, role=role.lower(), now=ctx.clock.now())
+    except Refused as exc:
+        return refusal(ctx, *exc.needs)
     except ContactRefError:
         return [ctx.say("grant_usage")]
     except RoleError:

@@ -40,7 +40,12 @@ def record(
     allowed: bool = True,
     **detail: Any,
 ) -> None:
-    """The audit row of `action`, in the caller's transaction; `via` tells which front the actor used."""
+    """The audit row of `action`, in the caller's transaction.
+
+    The actor's name already tells the CLI ("cli") and the jobs apart; a person's name ("line:U…") does not tell
+    chat from the console, so a console action says `via: console` in its detail (as it did before this layer)."""
+    if actor.via == "console":
+        detail = {**detail, "via": "console"}
     audit.record(
         session,
         at=now,
@@ -49,7 +54,7 @@ def record(
         target=target,
         allowed=allowed,
         actor_contact_id=actor.contact_id,
-        detail={**detail, "via": actor.via},
+        detail=detail,
     )
 
 
