@@ -73,10 +73,6 @@ class CommandError(Exception):
         self.code = code
 
 
-def not_yet(command: str) -> NoReturn:
-    fail(f"`{command}` is not yet available in this version of PhuanKru", EXIT_NOT_AVAILABLE)
-
-
 def checked(work: Callable[[Database], Awaitable[T]]) -> Callable[[Database], Awaitable[T]]:
     """`work` preceded by the schema check, so an un-upgraded database gives one line, not an SQL traceback."""
 

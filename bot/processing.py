@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from core.clock import Clock
 from core.model import Attachment, Event, EventKind, FileRef, OutMessage, Target
-from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
+from handlers.attachments import MAX_DOCUMENT_BYTES
 from handlers.chat import dispatch
 from handlers.chat.context import HandlerConfig
+from handlers.sent_files import keep_sent_file
 from handlers.texts import t
 from storage import inbound, media, outbox
 from storage.db import Database
@@ -35,7 +36,6 @@ from storage.models import InboundEvent
 log = structlog.get_logger("phuankru.processing")
 
 # A name for a photo, which has none on either platform (the inbox and the CLI show it).
-_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
 class Translator(Protocol):
@@ -257,24 +257,15 @@ class EventProcessor:
         assert event.file is not None
         if isinstance(fetched, str):
             return replace(event, file_problem=fetched)
-        found = identify(fetched)
-        name = (
-            event.file.name
-            or f"{'photo' if event.file.kind == 'image' else 'file'}{_SUFFIXES.get(found.content_type, '')}"
-        )
-        name = name[-255:]  # the column's size; the end keeps the file's type
-        small = await asyncio.to_thread(preview_for, found.kind, fetched)  # Pillow: off the event loop
-        token = await media.keep(
-            session, fetched, content_type=found.content_type, filename=name, now=self.clock.now(), preview=small
-        )
-        preview = f"{self.public_url}/media/{media.preview_token(token)}" if small is not None else None
+        kept = await keep_sent_file(session, fetched, given_name=event.file.name, now=self.clock.now())
+        preview = f"{self.public_url}/media/{media.preview_token(kept.token)}" if kept.has_preview else None
         attachment = Attachment(
-            found.kind,
-            f"{self.public_url}/media/{token}",
+            kept.kind,
+            f"{self.public_url}/media/{kept.token}",
             preview_url=preview,
-            filename=name,
-            media_token=token,
-            content_type=found.content_type,
+            filename=kept.filename,
+            media_token=kept.token,
+            content_type=kept.content_type,
         )
         return replace(event, attachment=attachment)
 

@@ -31,12 +31,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import select
 
 from bot import sandbox_staff
-from bot.channels.web import CHAT_ID, CLIENT_ID, MAX_FILENAME, FrameError, WebChannel, chat_key
+from bot.channels.web import CHAT_ID, CLIENT_ID, FrameError, WebChannel, chat_key
 from bot.services import Services
 from bot.webhooks import SERVICES
 from core.clock import Clock
 from core.fonts import thai_font_path
-from handlers.attachments import MAX_DOCUMENT_BYTES, identify, preview_for
+from handlers.attachments import MAX_DOCUMENT_BYTES
+from handlers.sent_files import keep_sent_file
 from handlers.texts import t
 from storage import chats, contacts, media
 from storage.inbound import RawEvent
@@ -54,7 +55,6 @@ MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES
 MAX_UPLOAD_OVERHEAD = 64 * 1024
 UPLOAD_CHUNK = 64 * 1024
 # A name for a photo or file that came without one (as the processor names a photo from LINE or Telegram).
-_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 _BROWSER_ESCAPES = re.compile("%(?:22|0D|0A)")
 
 
@@ -253,23 +253,19 @@ async def upload(request: web.Request) -> web.Response:
     except UploadRefused as refused:
         log.info("sandbox.upload_refused", persona=persona, reason=refused.key, status=refused.status)
         return _refusal(refused, lang)
-    found = identify(data)
-    filename = _file_name(filename, found.kind, found.content_type)
-    small = await asyncio.to_thread(preview_for, found.kind, data)  # LINE's preview, as for a photo sent there
-    now, token = services.clock.now(), None
+    token = None
     try:
         async with services.db.sessions() as session, session.begin():
-            token = await media.keep(
-                session, data, content_type=found.content_type, filename=filename, now=now, preview=small
-            )
+            kept = await keep_sent_file(session, data, given_name=_clean_name(filename), now=services.clock.now())
+        token, kind, filename = kept.token, kept.kind, kept.filename
         raw = channel.file_event(
             persona,
             client_id,
             token=token,
-            kind=found.kind,
+            kind=kind,
             filename=filename,
-            content_type=found.content_type,
-            preview=small is not None,
+            content_type=kept.content_type,
+            preview=kept.has_preview,
         )
         new = await _store_and_handle(services, channel, raw, name=name)
     except Exception:
@@ -279,9 +275,9 @@ async def upload(request: web.Request) -> web.Response:
         return _refusal(UploadRefused(503, "file_not_stored"), lang)
     if not new:  # the same upload again: the first one's file is the one its message names
         await _forget_file(services, token)
-    log.info("sandbox.upload", persona=persona, kind=found.kind, size=len(data), duplicate=not new)
+    log.info("sandbox.upload", persona=persona, kind=kind, size=len(data), duplicate=not new)
     return web.json_response(
-        {"ok": True, "id": client_id, "duplicate": not new, "kind": found.kind, "filename": filename},
+        {"ok": True, "id": client_id, "duplicate": not new, "kind": kind, "filename": filename},
         dumps=lambda v: json.dumps(v, ensure_ascii=False),
     )
 
@@ -316,18 +312,16 @@ async def _read_upload(request: web.Request) -> tuple[str, str | None, bytes]:
     return client_id or secrets.token_urlsafe(12), filename, data
 
 
-def _file_name(given: str | None, kind: str, content_type: str) -> str:
-    """The name as the person's device gave it, without folders or control characters; the column's size, keeping
-    the end (the type); a made-up one (photo.png, file.pdf) when none came. Browsers send a name as UTF-8 with
-    only ", CR and LF %-escaped; other clients (aiohttp's) %-escape all of a non-ASCII name: both are undone."""
+def _clean_name(given: str | None) -> str | None:
+    """The name as the person's device gave it, without folders or control characters (None when nothing is left:
+    keep_sent_file then makes one up). Browsers send a name as UTF-8 with only ", CR and LF %-escaped; other clients
+    (aiohttp's) %-escape all of a non-ASCII name: both are undone."""
     name = given or ""
     # A browser's escaped ", CR and LF go, as those characters themselves go below.
     name = unquote(name) if name.isascii() else _BROWSER_ESCAPES.sub("", name)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c != '"').strip()
-    if not name:
-        name = f"{'photo' if kind == 'image' else 'file'}{_SUFFIXES.get(content_type, '')}"
-    return name[-MAX_FILENAME:]
+    return name or None
 
 
 async def _forget_file(services: Services, token: str) -> None:

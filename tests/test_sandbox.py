@@ -615,6 +615,7 @@ def test_an_upload_becomes_a_media_event_with_its_kept_file_attached() -> None:
 def test_an_uploaded_files_name_is_kept_without_folders_or_control_characters(
     given: str | None, kind: str, content_type: str, kept: str
 ) -> None:
-    from bot.sandbox import _file_name
+    from bot.sandbox import _clean_name
+    from handlers.sent_files import sent_file_name
 
-    assert _file_name(given, kind, content_type) == kept
+    assert sent_file_name(_clean_name(given), kind, content_type) == kept

@@ -19,8 +19,10 @@ from core.model import Attachment, Button, Channel, ChatKind, Event, EventKind, 
 from core.thaidate import thai_datetime
 from handlers.attachments import problem_values
 from handlers.chat.context import Context
-from handlers.chat.roles import has_role, refuse
+from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
+from handlers.office.acting import Refused
+from handlers.office.inbox import InboxError, answer_thread, assign_thread, close_thread
 from handlers.texts import t
 from storage import inbox, settings
 from storage.holidays import office_calendar
@@ -31,7 +33,6 @@ router = Router("inbox")
 
 FAQ_FLOW = "faq"
 REPLY_FLOW = "inbox_reply"
-REPLY_TOKEN_FRESH_S = 20  # as in the LINE adapter: older tokens are not worth a failed reply call
 
 
 def normalise(text: str) -> str:
@@ -205,37 +206,22 @@ async def _reply_to_forward(event: Event, ctx: Context) -> list[OutMessage]:
 async def send_answer(
     ctx: Context, thread_id: int, text: str, *, attachment: Attachment | None = None
 ) -> list[OutMessage]:
-    """Staff answer a thread: the person gets it on their own platform, through the outbox, once."""
+    """Staff answer a thread: the office action queues it to the person's own platform, once."""
     if not has_role(ctx, Role.STAFF):
         return refuse(ctx, "inbox.reply", Role.STAFF)
-    text = text.strip()
-    if not text and attachment is None:
-        return [ctx.say("inbox_empty_reply")]
-    thread = await ctx.session.get(InboxThread, thread_id)
-    if thread is None or thread.state != inbox.OPEN:
+    try:
+        done = await answer_thread(
+            ctx.session, chat_actor(ctx), thread_id, text, now=ctx.clock.now(), attachment=attachment
+        )
+    except Refused as exc:
+        return refusal(ctx, *exc.needs)
+    except InboxError as exc:
+        if exc.code == "empty":
+            return [ctx.say("inbox_empty_reply")]
         return [ctx.say("inbox_no_thread", thread=thread_id)]
-    person = await ctx.session.get(Contact, thread.contact_id)
-    if person is None or not person.reachable:
-        return [ctx.say("inbox_no_thread", thread=thread_id)]
-    now = ctx.clock.now()
-    token = None
-    fresh = thread.reply_token_at is not None and (now - thread.reply_token_at).total_seconds() < REPLY_TOKEN_FRESH_S
-    if thread.reply_token and fresh:
-        token, thread.reply_token = thread.reply_token, None  # single use
-    answer = OutMessage(text=t("inbox_from_office", person.language, text=text), attachment=attachment)
-    target = Target(Channel(person.channel), "user", person.platform_user_id, contact_id=person.id)
-    ctx.queue(target, answer, ref=inbox.thread_ref(thread.id), reply_token=token)
-    await inbox.add_reply(
-        ctx.session,
-        thread,
-        author_id=ctx.contact.id if ctx.contact else None,
-        text=text,
-        now=now,
-        kind=attachment.kind if attachment else "text",
-        media_token=attachment.media_token if attachment else None,
-    )
-    name, _ = await _who(ctx, person)
-    return [ctx.say("inbox_reply_sent", thread=thread.id, who=name)]
+    ctx.queued = True  # the answer: the delivery worker is woken
+    name, _ = await _who(ctx, done.person)
+    return [ctx.say("inbox_reply_sent", thread=done.thread.id, who=name)]
 
 
 @router.postback("inbox:")
@@ -266,8 +252,7 @@ async def inbox_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
         await ctx.set_state(REPLY_FLOW, "text", thread=thread.id)
         return [ctx.say("inbox_type_reply", ctx.button("btn_cancel", "inbox:x"), who=name, thread=thread.id)]
     if action == "c":
-        thread.state, thread.closed_at = inbox.CLOSED, ctx.clock.now()
-        thread.closed_by = ctx.contact.id if ctx.contact else None
+        await close_thread(ctx.session, chat_actor(ctx), thread.id, now=ctx.clock.now())
         return [ctx.say("inbox_closed", thread=thread.id)]
     if action == "a":
         staff = await ctx.session.execute(
@@ -279,13 +264,13 @@ async def inbox_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
         ]
         return [ctx.say("inbox_pick_staff", *buttons, thread=thread.id)]
     if action == "as" and len(parts) == 4 and parts[3].isdigit():
-        assignee = await ctx.session.get(Contact, int(parts[3]))
-        if assignee is None:
+        try:
+            assignee = await assign_thread(
+                ctx.session, chat_actor(ctx), thread.id, int(parts[3]), now=ctx.clock.now(), who=name
+            )
+        except InboxError:
             return [ctx.say("expired_button")]
-        thread.assigned_to = assignee.id
-        note = OutMessage(text=t("inbox_assigned_to_you", assignee.language, thread=thread.id, who=name))
-        target = Target(Channel(assignee.channel), "user", assignee.platform_user_id, contact_id=assignee.id)
-        ctx.queue(target, note, ref=inbox.thread_ref(thread.id))
+        ctx.queued = True
         return [ctx.say("inbox_assigned", thread=thread.id, who=assignee.display_name or assignee.platform_user_id)]
     return [ctx.say("expired_button")]
 

@@ -14,10 +14,9 @@ from core.thaidate import thai_date
 from handlers.chat.context import Context
 from handlers.chat.registration import POSITIONS, privacy_notice
 from handlers.chat.router import Router
+from handlers.office.privacy import erase_person, self_actor
 from handlers.texts import LANGUAGES
-from storage import audit
 from storage.contacts import mask_phone
-from storage.erasure import erase_contact
 from storage.inbox_models import InboxMessage, InboxThread
 from storage.models import Contact, School
 
@@ -93,16 +92,8 @@ async def forget_answer(event: Event, ctx: Context) -> Sequence[OutMessage]:
     await ctx.end_state()
     if event.data != "priv:forget:yes":
         return [ctx.say("reg_cancelled")]
-    audit.record(
-        ctx.session,
-        at=ctx.clock.now(),
-        actor=f"{contact.channel}:contact:{contact.id}",  # not their platform id: that is being erased
-        action="privacy.erase",
-        target=f"contact:{contact.id}",
-        actor_contact_id=contact.id,
-    )
     farewell = ctx.say("forget_done")
-    await erase_contact(ctx.session, contact, now=ctx.clock.now())
+    await erase_person(ctx.session, self_actor(contact), contact, now=ctx.clock.now())
     ctx.contact = None  # nobody to link the farewell to; it still goes to the chat it came from
     return [farewell]
 
