@@ -37,7 +37,8 @@ from storage.db import Database
 
 AUDIENCE_HELP = (
     "all, role:R, tag:T, school:S, group:ID, channel:line|telegram, or followers:line (the LINE OA's "
-    "broadcast to every follower); repeat for a union."
+    "broadcast to every follower); or the words: ทุกคน, ครู, ผู้บริหาร, บุคลากร, a school's name or code, a group's "
+    "name, #tag. Repeat (or separate with commas) for a union."
 )
 WAIT_POLL_S = 0.5
 
@@ -50,7 +51,8 @@ def broadcast() -> None:
 def _explain(exc: Exception) -> str:
     """A refusal in the words the chat uses (Thai), for the office staff who run the CLI."""
     if isinstance(exc, AudienceError):
-        return t("bc_bad_audience", value=exc.value or exc.code)
+        key = "audience_unknown_word" if exc.code == "unknown_word" else "bc_bad_audience"
+        return t(key, value=exc.value or exc.code)
     if isinstance(exc, BroadcastError):
         return t(f"bc_{exc.code}", **exc.values) if f"bc_{exc.code}" in _keys() else exc.code
     if isinstance(exc, AttachmentError):

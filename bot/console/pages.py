@@ -192,7 +192,8 @@ async def announcement_create(request: web.Request, me: Principal) -> web.Stream
         except Refused:
             raise web.HTTPForbidden() from None  # the routes check roles first: only a role taken away mid-request
         except AudienceError as exc:
-            errors["audience"] = t("bc_bad_audience", me.lang, value=exc.value or exc.code)
+            key = "audience_unknown_word" if exc.code == "unknown_word" else "bc_bad_audience"
+            errors["audience"] = t(key, me.lang, value=exc.value or exc.code)
         except BroadcastError as exc:
             key = f"bc_{exc.code}" if f"bc_{exc.code}" in CATALOGUE else "bc_time_past"
             errors["audience" if "audience" in exc.code else "at"] = t(key, me.lang, **exc.values)

@@ -78,6 +78,18 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "en": "Nobody is in that audience: nothing was sent.",
     },
     "bc_bad_audience": {"th": "กลุ่มเป้าหมายไม่ถูกต้อง: {value}", "en": "Not a valid audience: {value}"},
+    "audience_unknown_word": {
+        "th": "ไม่พบกลุ่มเป้าหมาย “{value}” ค่ะ พิมพ์ได้เช่น ทุกคน, ครู, ผู้บริหาร, บุคลากร, ชื่อหรือรหัสโรงเรียน, ชื่อกลุ่ม หรือแท็ก",
+        "en": "No audience “{value}”: type e.g. everyone, teachers, directors, personnel, a school's name or code, "
+        "a group's name or a tag.",
+    },
+    # More words people type for an audience (handlers/office/audience_words.py), besides the buttons' labels.
+    "audience_word_all": {"th": "ทั้งหมด", "en": "all people"},
+    "audience_word_teachers": {"th": "คุณครู", "en": "teacher"},
+    "audience_word_directors": {"th": "ผู้อำนวยการ", "en": "director"},
+    "audience_word_personnel": {"th": "บุคลากร", "en": "personnel"},
+    "audience_word_line": {"th": "ไลน์", "en": "LINE"},
+    "audience_word_telegram": {"th": "เทเลแกรม", "en": "Telegram"},
     "bc_report": {
         "th": "ผลการส่งประกาศหมายเลข {id}\n"
         "ส่งสำเร็จ {sent} | ไม่สำเร็จ {failed} | ถูกบล็อก {blocked} | ยกเลิก {cancelled}\n{per_channel}{note}",

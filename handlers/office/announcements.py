@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.actor import Actor
 from core.model import OutMessage
 from handlers.office.acting import record, require
+from handlers.office.audience_words import read_audience
 from storage import broadcasts
 from storage.broadcast_models import Broadcast
 from storage.models import Role
@@ -25,7 +26,8 @@ async def announce(
     now: datetime,
     at: datetime | None = None,
 ) -> Broadcast:
-    """Queue `content` for `audience` (specs such as "role:teacher"), now or at `at`.
+    """Queue `content` for `audience` (specs such as "role:teacher", or the words people type: ครู, a school…),
+    now or at `at`.
 
     Raises Refused (not staff), AudienceError or BroadcastError; nothing is queued then."""
     require(session, actor, "broadcast.create", Role.STAFF, now=now)
@@ -33,7 +35,7 @@ async def announce(
         session,
         author=actor.name,
         author_contact_id=actor.contact_id,
-        audience_texts=list(audience),
+        audience_texts=await read_audience(session, audience),
         content=content,
         now=now,
         at=at,
