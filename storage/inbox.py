@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import media
@@ -99,11 +99,31 @@ async def thread_of_forward(session: AsyncSession, channel: str, chat_id: str, m
     return None
 
 
-async def list_threads(session: AsyncSession, *, open_only: bool = False, limit: int = 200) -> Sequence[InboxThread]:
-    query = select(InboxThread).order_by(InboxThread.state.desc(), InboxThread.last_message_at.desc()).limit(limit)
+async def list_threads(
+    session: AsyncSession, *, open_only: bool = False, limit: int = 200, offset: int = 0
+) -> Sequence[InboxThread]:
+    query = select(InboxThread).order_by(InboxThread.state.desc(), InboxThread.last_message_at.desc(), InboxThread.id)
     if open_only:
         query = query.where(InboxThread.state == OPEN)
-    return (await session.execute(query)).scalars().all()
+    return (await session.execute(query.limit(limit).offset(offset))).scalars().all()
+
+
+async def count_open(session: AsyncSession) -> int:
+    found = await session.execute(select(func.count(InboxThread.id)).where(InboxThread.state == OPEN))
+    return int(found.scalar_one())
+
+
+async def last_incoming(session: AsyncSession, thread_ids: Sequence[int]) -> dict[int, InboxMessage]:
+    """Each thread's latest message from its person (what staff see in the list), in one query."""
+    if not thread_ids:
+        return {}
+    latest = (
+        select(func.max(InboxMessage.id))
+        .where(InboxMessage.thread_id.in_(thread_ids), InboxMessage.direction == "in")
+        .group_by(InboxMessage.thread_id)
+    )
+    rows = await session.execute(select(InboxMessage).where(InboxMessage.id.in_(latest)))
+    return {m.thread_id: m for m in rows.scalars()}
 
 
 @dataclass(frozen=True, slots=True)

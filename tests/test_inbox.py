@@ -169,3 +169,38 @@ def test_cli_faq_import_and_inbox_commands(database_url: str, tmp_path: Path) ->
     assert missing.exit_code == 2
     threads = json.loads(CliRunner().invoke(cli, ["inbox", "list", "--open", "--json"], env=env).stdout)
     assert threads == {"threads": [], "last_30_days": {"threads": 0, "answered": 0, "median_first_response_s": None}}
+
+
+async def test_inbox_lists_each_open_thread_with_its_last_message_and_buttons_in_pages(db: Database) -> None:
+    async with running(db) as h:
+        await h.known_person("telegram", "5100", role="staff", display_name="พี่ประชา")
+        asks = {5101: "ขอแบบฟอร์มลาป่วยค่ะ", 5102: "รหัสผ่าน e-Office หายครับ", 5103: "ประชุมวันไหนคะ", 5104: "ส่งรายงานที่ใคร"}
+        for uid, text in asks.items():
+            await h.known_person("telegram", str(uid), display_name=f"ครู {uid}", position="teacher")
+            await TelegramPerson(h, uid).say(text)
+            await h.advance(600)
+        staff = TelegramPerson(h, 5100)
+        before = len(h.telegram.sent)
+        cards = await staff.say("/inbox")
+        assert cards[0] == t("inbox_open_page", n=4, first=1, last=3)
+        # Most recent first: thread 4 waited 10 minutes (the clock moved on after the last question), thread 2 30.
+        assert cards[1].startswith("เรื่องที่ 4 · ครู 5104\nTELEGRAM · ครู\nล่าสุด ")
+        assert cards[1].endswith("(รอ 10 นาที)\n“ส่งรายงานที่ใคร”")
+        assert cards[3].startswith("เรื่องที่ 2 · ครู 5102") and cards[3].endswith("(รอ 30 นาที)\n“รหัสผ่าน e-Office หายครับ”")
+        buttons = [
+            [b["callback_data"] for row in s.reply_markup["inline_keyboard"] for b in row]
+            for s in h.telegram.sent[before:]
+            if s.reply_markup
+        ]
+        assert buttons[:3] == [[f"inbox:r:{n}", f"inbox:c:{n}", f"inbox:a:{n}"] for n in (4, 3, 2)]
+        assert buttons[3] == ["inbox:p:3"]
+        rest = await staff.tap("inbox:p:3")
+        assert rest[0] == t("inbox_open_page", n=4, first=4, last=4)
+        assert rest[1].startswith("เรื่องที่ 1 · ครู 5101") and rest[1].endswith("“ขอแบบฟอร์มลาป่วยค่ะ”")
+        assert len(rest) == 2  # no "more" button on the last page
+        # ตอบ on a card answers that thread, ปิดเรื่อง closes it.
+        assert (await staff.tap("inbox:r:1"))[0].startswith(t("inbox_type_reply", who="ครู 5101", thread=1))
+        await staff.say("แนบไว้ในเว็บไซต์แล้วค่ะ")
+        assert h.telegram.sent_texts(5101)[-1] == t("inbox_from_office", text="แนบไว้ในเว็บไซต์แล้วค่ะ")
+        assert await staff.tap("inbox:c:1") == [t("inbox_closed", thread=1)]
+        assert (await staff.say("/inbox"))[0] == t("inbox_open_page", n=3, first=1, last=3)

@@ -45,6 +45,19 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "inbox_empty_reply": {"th": "คำตอบว่างเปล่าค่ะ ไม่มีการส่ง", "en": "The answer is empty: nothing was sent."},
     "inbox_reply_usage": {"th": "วิธีใช้: /reply เลขเรื่อง ข้อความ", "en": "Usage: /reply THREAD text"},
     "inbox_open_list": {"th": "เรื่องที่ยังเปิดอยู่ ({n})", "en": "Open threads ({n})"},
+    "inbox_open_page": {
+        "th": "เรื่องที่ยังเปิดอยู่ {n} เรื่อง (แสดงเรื่องที่ {first}–{last}) กด “ตอบ” ใต้เรื่องที่ต้องการได้เลยค่ะ",
+        "en": "{n} open threads (showing {first}–{last}). Tap “Reply” under the one to answer.",
+    },
+    "inbox_card": {
+        "th": "เรื่องที่ {thread} · {who}\n{about}\nล่าสุด {when} ({waited})\n“{text}”",
+        "en": "Thread {thread} · {who}\n{about}\nLast {when} ({waited})\n“{text}”",
+    },
+    "inbox_waited_minutes": {"th": "รอ {n} นาที", "en": "waiting {n} min"},
+    "inbox_waited_hours": {"th": "รอ {n} ชั่วโมง", "en": "waiting {n} h"},
+    "inbox_waited_days": {"th": "รอ {n} วัน", "en": "waiting {n} days"},
+    "btn_inbox_more": {"th": "ดูเรื่องถัดไป", "en": "More threads"},
+    "inbox_more_hint": {"th": "ยังมีเรื่องอื่นอีกค่ะ", "en": "There are more threads."},
     "inbox_none": {"th": "ไม่มีเรื่องค้างค่ะ", "en": "No open threads."},
     "inbox_not_answered": {"th": "ยังไม่ได้คำตอบ", "en": "Not answered"},
     "inbox_faq_forwarded": {

@@ -9,6 +9,7 @@ instead, with a button to reach a person after all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
 from handlers.office.acting import Refused
 from handlers.office.inbox import InboxError, answer_thread, assign_thread, close_thread
-from handlers.texts import t
+from handlers.texts import CATALOGUE, t
 from storage import inbox, settings
 from storage.holidays import office_calendar
 from storage.inbox_models import Faq, InboxThread
@@ -167,11 +168,11 @@ async def staff_targets(ctx: Context) -> list[Target]:
     ]
 
 
-def _thread_buttons(thread_id: int) -> tuple[Button, ...]:
+def _thread_buttons(thread_id: int, lang: str = "th") -> tuple[Button, ...]:
     return (
-        Button(t("btn_inbox_reply"), f"inbox:r:{thread_id}"),
-        Button(t("btn_inbox_close"), f"inbox:c:{thread_id}"),
-        Button(t("btn_inbox_assign"), f"inbox:a:{thread_id}"),
+        Button(t("btn_inbox_reply", lang), f"inbox:r:{thread_id}"),
+        Button(t("btn_inbox_close", lang), f"inbox:c:{thread_id}"),
+        Button(t("btn_inbox_assign", lang), f"inbox:a:{thread_id}"),
     )
 
 
@@ -237,10 +238,12 @@ async def inbox_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
         return [ctx.say("inbox_faq_forwarded")]
     if not has_role(ctx, Role.STAFF):
         # A fixed action name: the button's data is whatever a crafted tap put there.
-        known = action if action in ("r", "c", "a", "as") else "button"
+        known = action if action in ("r", "c", "a", "as", "p") else "button"
         return refuse(ctx, f"inbox.{known}", Role.STAFF)
     if len(parts) < 3 or not parts[2].isdigit():
         return [ctx.say("expired_button")]
+    if action == "p":
+        return await _threads_page(ctx, int(parts[2]))
     thread = await ctx.session.get(InboxThread, int(parts[2]))
     if thread is None or thread.state != inbox.OPEN:
         return [ctx.say("inbox_no_thread", thread=parts[2])]
@@ -302,16 +305,59 @@ async def reply_command(event: Event, ctx: Context) -> Sequence[OutMessage]:
 async def open_threads(event: Event, ctx: Context) -> Sequence[OutMessage]:
     if not has_role(ctx, Role.STAFF):
         return refuse(ctx, "inbox.list", Role.STAFF)
-    threads = await inbox.list_threads(ctx.session, open_only=True, limit=10)
-    if not threads:
+    return await _threads_page(ctx, 0)
+
+
+INBOX_PAGE = 3  # cards per answer: with the heading and its button, within LINE's five messages per reply
+EXCERPT = 160
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
+
+
+def _waited(ctx: Context, since: datetime) -> str:
+    minutes = max(0, int((ctx.clock.now() - since).total_seconds() // 60))
+    if minutes < 60:
+        return ctx.t("inbox_waited_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return ctx.t("inbox_waited_hours", n=minutes // 60)
+    return ctx.t("inbox_waited_days", n=minutes // (24 * 60))
+
+
+async def _threads_page(ctx: Context, offset: int) -> list[OutMessage]:
+    """Each open thread as a card with its person, their last message, how long it waits, and its buttons."""
+    total = await inbox.count_open(ctx.session)
+    if not total:
         return [ctx.say("inbox_none")]
+    offset = offset if 0 <= offset < total else 0
+    threads = await inbox.list_threads(ctx.session, open_only=True, limit=INBOX_PAGE, offset=offset)
+    last = await inbox.last_incoming(ctx.session, [th.id for th in threads])
     tz = ZoneInfo(ctx.config.timezone)
-    lines = [ctx.t("inbox_open_list", n=len(threads))]
+    more = offset + len(threads) < total
+    heading = ctx.say("inbox_open_page", n=total, first=offset + 1, last=offset + len(threads))
+    cards = []
     for thread in threads:
         person = await ctx.session.get(Contact, thread.contact_id)
-        name = (await _who(ctx, person))[0] if person else "?"
-        lines.append(f"#{thread.id} {name} · {thai_datetime(thread.last_message_at, tz, ctx.lang)}")
-    return [OutMessage(text="\n".join(lines))]
+        name, about = await _who(ctx, person) if person else ("?", "")
+        message = last.get(thread.id)
+        said = (message.text if message and message.text else None) or (
+            ctx.t(f"media_{message.kind}") if message and f"media_{message.kind}" in CATALOGUE else ""
+        )
+        text = ctx.t(
+            "inbox_card",
+            thread=thread.id,
+            who=name,
+            about=about,
+            when=thai_datetime(thread.last_message_at, tz, ctx.lang),
+            waited=_waited(ctx, thread.last_message_at),
+            text=_excerpt(said),
+        )
+        cards.append(OutMessage(text=text, buttons=_thread_buttons(thread.id, ctx.lang)))
+    if more:
+        cards.append(ctx.say("inbox_more_hint", ctx.button("btn_inbox_more", f"inbox:p:{offset + INBOX_PAGE}")))
+    return [heading, *cards]
 
 
 @router.command("faq_add")
