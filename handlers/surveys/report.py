@@ -210,10 +210,6 @@ def rank(stats: Sequence[Stat]) -> None:
         stat.rank = None if mean is None else 1 + sum(1 for other in means if other is not None and other > mean)
 
 
-def _section_name(question: SurveyQuestion) -> str:
-    return question.section or "-"
-
-
 def _compose(
     aggregates: Aggregates,
     group: Group,
