@@ -13,12 +13,14 @@ from typing import Any, NoReturn
 
 import click
 
-from bot.cli_support import EXIT_USAGE, checked, cli_audit, clock_of, emit_json, fail, settings_from_env, with_database
+from bot.cli_support import EXIT_USAGE, checked, clock_of, emit_json, fail, settings_from_env, with_database
+from core.actor import Actor
 from core.clock import SystemClock
 from core.thaidate import thai_datetime
-from handlers.chat.surveys import SendRequest, open_campaign, parse_duration, parse_moment, prepare_send
+from handlers.office.campaigns import SendRequest, close_campaign, open_campaign
 from handlers.surveys import report as survey_report
 from handlers.surveys.definitions import SurveyDefinitionError, builtin_templates, load_definition
+from handlers.surveys.typed import parse_duration, parse_moment
 from handlers.texts import t
 from storage import surveys
 from storage.audiences import AudienceError
@@ -217,8 +219,8 @@ def survey_send(
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
             now = clock.now()
-            preview = await prepare_send(session, request, now=now)
-            campaign = await open_campaign(session, preview, now=now, tz=tz, actor="cli")
+            opened = await open_campaign(session, Actor.operator(), request, now=now, tz=tz)
+            preview, campaign = opened.preview, opened.campaign
             return {
                 "campaign": campaign.id,
                 "survey": preview.definition.key,
@@ -285,11 +287,7 @@ def survey_close(campaign: int, as_json: bool) -> None:
 
     async def work(db: Database) -> bool:
         async with db.sessions() as session, session.begin():
-            found = await surveys.require_campaign(session, campaign)
-            closed = await surveys.close_campaign(session, found, now=clock.now())
-            if closed:
-                cli_audit(session, "survey.close", f"survey_campaign:{campaign}")
-            return closed
+            return (await close_campaign(session, Actor.operator(), campaign, now=clock.now())).closed
 
     closed = with_database(settings, checked(work))
     if as_json:

@@ -213,7 +213,7 @@ async def survey(tour: Tour) -> None:
         expect(any(b["label"] == t("sv_btn_send") for i in preview for b in i.get("buttons", ())), "a send preview")
         sent = staff.texts(await staff.tap(t("sv_btn_send")))
         expect(bool(sent) and sent[0].startswith(t("sv_sent", campaign=1, people=0, groups=0)[:20]), "sent", sent)
-        from handlers.chat.surveys import level_button_label
+        from handlers.surveys.messages import level_button_label
 
         for persona, levels, suggestion in ANSWERS:
             teacher = tour.person(persona)

@@ -23,8 +23,8 @@ from bot.processing import Download, EventProcessor, Translator
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import Channel, Event
-from handlers.chat import surveys as survey_chat
 from handlers.chat.context import HandlerConfig
+from handlers.surveys import messages as survey_messages
 from scheduler.broadcast_jobs import BroadcastJobs
 from scheduler.delivery import ChannelSender, DeliveryWorker
 from scheduler.reminders import ProcessReminders
@@ -195,7 +195,7 @@ def build_services(
     calendar = OfficeCalendar(timezone=settings.timezone, hours=settings.office_hours, workdays=settings.workdays)
     ticker = Ticker()
     # The chat side of surveys is told where links and charts point (the Telegram username is known once started).
-    survey_chat.configure(
+    survey_messages.configure(
         public_url=settings.phuankru_public_url,
         telegram_username=lambda: telegram.username if telegram is not None else None,
     )

@@ -20,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.actor import Actor
 from core.calendar import OfficeCalendar
 from core.clock import Clock
-from core.model import Channel, OutMessage, Target
-from handlers.chat import surveys as survey_chat
-from handlers.texts import t
+from core.model import Channel, Target
+from handlers.office import campaigns
+from handlers.surveys import messages as survey_messages
 from storage import outbox, surveys
 from storage.claims import claim_due
 from storage.db import Database, dialect_name
@@ -38,6 +39,8 @@ log = structlog.get_logger("phuankru.survey_jobs")
 
 LEASE = timedelta(minutes=5)
 BATCH = 20
+# The job closes a campaign at its closing time as the system: with no audit row (see campaigns.close_campaign).
+SCHEDULE = Actor.operator("system")
 RETRY_GROUP_POST = timedelta(minutes=5)  # a Telegram post waits for the bot's name (known once Telegram answers)
 _GROUP_KINDS = {"group": "group", "supergroup": "group", "room": "room", "channel": "channel"}
 
@@ -120,10 +123,10 @@ class SurveyDueWork:
                 row.posted_at = now  # the bot has left: nothing to post, nothing to wait for
                 continue
             channel = Channel(chat.channel)
-            if channel is Channel.TELEGRAM and survey_chat.deep_link(campaign.id) is None:
+            if channel is Channel.TELEGRAM and survey_messages.deep_link(campaign.id) is None:
                 waiting = True
                 continue
-            message = survey_chat.group_post(campaign, campaign.definition, channel, self.tz)
+            message = survey_messages.group_post(campaign, campaign.definition, channel, self.tz)
             target = Target(channel, _GROUP_KINDS.get(chat.kind, "group"), chat.platform_chat_id, chat_id=chat.id)
             queued += len(outbox.enqueue(session, target, [message], now=now))
             row.posted_at = now
@@ -137,10 +140,10 @@ class SurveyDueWork:
             return 0
         definition = campaign.definition
         recipients = await surveys.non_respondents(session, campaign.id)
-        queued = await survey_chat.send_to_people(
+        queued = await survey_messages.send_to_people(
             session,
             [r.contact_id for r in recipients],
-            lambda lang: survey_chat.reminder(campaign, definition, self.tz, lang),
+            lambda lang: survey_messages.reminder(campaign, definition, self.tz, lang),
             now=now,
         )
         await surveys.mark_reminded(session, campaign.id, now=now)
@@ -155,20 +158,13 @@ class SurveyDueWork:
 
     async def _close(self, session: AsyncSession, campaign: SurveyCampaign, now: datetime) -> int:
         """End the campaign and tell staff (the one who sent it, or else every staff member and admin)."""
-        await surveys.close_campaign(session, campaign, now=now)
-        taking_part = await surveys.participation(session, campaign.id)
+        closing = await campaigns.close_campaign(session, SCHEDULE, campaign.id, now=now)
+        taking_part = closing.participation
         staff = await self._staff_to_tell(session, campaign)
         for contact in staff:
-            text = t(
-                "sv_closed_now",
-                contact.language,
-                campaign=campaign.id,
-                title=campaign.definition.title,
-                n=taking_part.completed,
-                invited=taking_part.invited,
-            )
+            note = campaigns.closed_note(closing, contact.language)
             target = Target(Channel(contact.channel), "user", contact.platform_user_id, contact_id=contact.id)
-            outbox.enqueue(session, target, [OutMessage(text=text)], now=now, not_before=self.calendar.next_open(now))
+            outbox.enqueue(session, target, [note], now=now, not_before=self.calendar.next_open(now))
         log.info("survey.closed", campaign=campaign.id, completed=taking_part.completed, invited=taking_part.invited)
         return len(staff)
 

@@ -1,6 +1,7 @@
 """Surveys in the database: definitions and their versions, campaigns, who takes part, and the answers.
 
-Nothing here knows a message or a language: `handlers.chat.surveys` decides what to say, this module what to keep.
+Nothing here knows a message or a language: the handlers decide what to say (`handlers.surveys.messages`), this
+module what to keep.
 See `storage.survey_models` for why answers sit on sheets that name nobody.
 """
 
@@ -210,7 +211,7 @@ async def list_definitions(session: AsyncSession) -> list[DefinitionSummary]:
 
 @dataclass(frozen=True, slots=True)
 class CampaignPlan:
-    """What `create_campaign` needs; `handlers.chat.surveys.open_campaign` fills it from a staff member's request."""
+    """What `create_campaign` needs; `handlers.office.campaigns.open_campaign` fills it from a request."""
 
     definition: SurveyDefinition
     audience: list[str]
@@ -374,15 +375,18 @@ def _for_update(session: AsyncSession, query: Select[Any]) -> Select[Any]:
     return query.with_for_update() if dialect_name(session) == "postgresql" else query
 
 
+def _same_person(contact: Contact) -> Select[Any]:
+    """The ids of every account of the contact's person (LINE and Telegram linked by /link), the contact's own
+    among them: a response belongs to the person, whichever app they answer from."""
+    return select(Contact.id).where(func.coalesce(Contact.person_id, Contact.id) == (contact.person_id or contact.id))
+
+
 async def response_for(session: AsyncSession, campaign_id: int, contact: Contact) -> SurveyResponse | None:
     """The person's response, locked; found through a linked account too (then it moves to this one)."""
-    same_person = select(Contact.id).where(
-        func.coalesce(Contact.person_id, Contact.id) == (contact.person_id or contact.id)
-    )
     query = _for_update(
         session,
         select(SurveyResponse)
-        .where(SurveyResponse.campaign_id == campaign_id, SurveyResponse.contact_id.in_(same_person))
+        .where(SurveyResponse.campaign_id == campaign_id, SurveyResponse.contact_id.in_(_same_person(contact)))
         .order_by(SurveyResponse.contact_id != contact.id, SurveyResponse.id)
         .limit(1),
     )
@@ -485,9 +489,6 @@ class OpenItem:
 
 async def open_for(session: AsyncSession, contact: Contact, *, now: datetime) -> list[OpenItem]:
     """What the person can still answer (or change), newest first; open group campaigns on their platform too."""
-    same_person = select(Contact.id).where(
-        func.coalesce(Contact.person_id, Contact.id) == (contact.person_id or contact.id)
-    )
     open_now = (SurveyCampaign.status == CampaignStatus.OPEN.value) & or_(
         SurveyCampaign.closes_at.is_(None), SurveyCampaign.closes_at > now
     )
@@ -495,7 +496,7 @@ async def open_for(session: AsyncSession, contact: Contact, *, now: datetime) ->
         await session.execute(
             select(SurveyCampaign, SurveyResponse)
             .join(SurveyResponse, SurveyResponse.campaign_id == SurveyCampaign.id)
-            .where(open_now, SurveyResponse.contact_id.in_(same_person))
+            .where(open_now, SurveyResponse.contact_id.in_(_same_person(contact)))
             .order_by(SurveyCampaign.id.desc())
         )
     ).all()

@@ -312,16 +312,17 @@ async def test_staff_view_counts_a_broadcast_and_the_clock_jump_brings_a_reminde
 
 
 async def test_survey_chart_is_a_png_and_unknown_campaigns_are_404(db: Database) -> None:
-    from handlers.chat import surveys as survey_handlers
+    from core.actor import Actor
+    from handlers.office import campaigns
 
     async with sandbox(db) as box:
         async with box.services.db.sessions() as session, session.begin():
             closes = box.clock.now() + timedelta(days=7)
-            request = survey_handlers.SendRequest("demo-service", ("role:teacher",), closes)
-            preview = await survey_handlers.prepare_send(session, request, now=box.clock.now())
-            campaign = await survey_handlers.open_campaign(
-                session, preview, now=box.clock.now(), tz=box.services.calendar.timezone, actor="test"
+            request = campaigns.SendRequest("demo-service", ("role:teacher",), closes)
+            opened = await campaigns.open_campaign(
+                session, Actor.operator("test"), request, now=box.clock.now(), tz=box.services.calendar.timezone
             )
+            campaign = opened.campaign
         chart = await box.client.get(f"/sandbox/api/surveys/{campaign.id}/chart.png")
         assert chart.status == 200 and (await chart.read())[:8] == b"\x89PNG\r\n\x1a\n"
         assert (await box.client.get("/sandbox/api/surveys/999/chart.png")).status == 404

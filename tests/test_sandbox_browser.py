@@ -161,7 +161,7 @@ async def _broadcast(staff: Phone, teacher: Phone, shots: Shots) -> None:
 
 
 async def _answer_by_tapping(teacher: Phone, levels: tuple[int, ...], shots: Shots) -> None:
-    from handlers.chat.surveys import level_button_label
+    from handlers.surveys.messages import level_button_label
 
     await teacher.bot_says("📋 แบบสอบถาม")
     await teacher.tap(t("sv_btn_start"))

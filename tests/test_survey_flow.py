@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from handlers.chat.surveys import SendRequest, open_campaign, prepare_send
+from core.actor import Actor
+from handlers.office.campaigns import SendRequest, open_campaign
 from handlers.surveys import report as survey_report
 from handlers.surveys.definitions import load_definition
 from handlers.texts import t
@@ -44,9 +45,9 @@ async def import_fixture(h: Harness, name: str) -> None:
 async def send(h: Harness, key: str, *audience: str, **options: Any) -> int:
     """Open a campaign as the CLI does, then deliver the invitations."""
     async with h.db.sessions() as session, session.begin():
-        preview = await prepare_send(session, SendRequest(key, audience, **options), now=h.clock.now())
-        campaign = await open_campaign(session, preview, now=h.clock.now(), tz=BANGKOK, actor="cli")
-        campaign_id = campaign.id
+        request = SendRequest(key, audience, **options)
+        opened = await open_campaign(session, Actor.operator(), request, now=h.clock.now(), tz=BANGKOK)
+        campaign_id = opened.campaign.id
     await h.settle()
     return campaign_id
 

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from core.model import Attachment, Button, OutMessage
 from core.thaidate import thai_datetime
 from handlers.chat.context import Context
-from handlers.chat.roles import actor_of
-from handlers.chat.surveys import LINKS, SendRequest, open_in_chat, prepare_send
+from handlers.chat.roles import actor_of, chat_actor
+from handlers.chat.survey_staff import open_in_chat, refused
+from handlers.office.acting import Refused
+from handlers.office.campaigns import SendRequest, prepare_send
 from handlers.surveys import report as survey_report
+from handlers.surveys.messages import LINKS
 from storage import audiences, media
 from storage import processes as repo
 from storage.process_models import ProcessStep, StepLog
@@ -95,10 +98,12 @@ def _closes_at(ctx: Context, step: ProcessStep) -> datetime | None:
 
 async def preview(ctx: Context, view: repo.ProcessView, step: ProcessStep, specs: list[str]) -> list[OutMessage]:
     assert step.survey_key is not None
-    request = SendRequest(step.survey_key, tuple(specs), closes_at=_closes_at(ctx, step))
+    request = SendRequest(step.survey_key, tuple(specs), closes_at=_closes_at(ctx, step), from_step=step.id)
     again = ctx.say("proc_sv_type_audience", _cancel(ctx))
     try:
-        found = await prepare_send(ctx.session, request, now=ctx.clock.now())
+        found = await prepare_send(ctx.session, chat_actor(ctx), request, now=ctx.clock.now())
+    except Refused as exc:
+        return refused(ctx, exc)
     except SurveyError as exc:
         return [ctx.say(exc.code, **exc.values), again]
     except audiences.AudienceError as exc:
@@ -130,11 +135,12 @@ async def confirm(ctx: Context, view: repo.ProcessView, step: ProcessStep) -> li
         return [ctx.say("expired_button")]
     await ctx.end_state()
     repo.check_active(view)
-    request = SendRequest(step.survey_key, tuple(data.get("audience") or ()), closes_at=_closes_at(ctx, step))
+    audience = tuple(data.get("audience") or ())
+    request = SendRequest(step.survey_key, audience, closes_at=_closes_at(ctx, step), from_step=step.id)
     opened = await open_in_chat(ctx, request)
-    if isinstance(opened, OutMessage):
-        return [opened]
-    found, campaign = opened
+    if isinstance(opened, list):
+        return opened
+    found, campaign = opened.preview, opened.campaign
     now = ctx.clock.now()
     repo.log(ctx.session, view.process, step, OPENED, _actor(ctx), now, survey=step.survey_key, campaign=campaign.id)
     return [

@@ -7,6 +7,14 @@ drawn with the Thai font shipped in `core/assets/fonts`, and the short summary s
 
 Means are shown to two decimals, rounded half up as in the reports' tables, and the level and rank are read
 from the shown value, so that a reader who checks the table against the bands finds the same answer.
+
+Why one file (about 900 lines): every format renders the one `Report`, and they share the rules of the shown
+value (`_num`, `two_places`, `percent`, `level_label`), the width-aware fitting of Thai text (`_width`, `_fit`) and
+the headline and response-rate lines; kept together, those stay private and one change reaches every format, which
+is what makes the xlsx, the CSV, the chart and the chat summary agree to the digit. Callers import one name,
+`survey_report`. Sections, in order: interpretation bands; the report (numbers, built from the aggregates); text,
+JSON and CSV; xlsx; the chart; the summary staff get in chat. Should a format grow on its own, xlsx and the chart
+are the ones to move out first (they use only the public names plus `_num`, `_fit` and `_width`).
 """
 
 from __future__ import annotations
@@ -208,10 +216,6 @@ def rank(stats: Sequence[Stat]) -> None:
     means = [s.mean for s in stats]
     for stat, mean in zip(stats, means, strict=True):
         stat.rank = None if mean is None else 1 + sum(1 for other in means if other is not None and other > mean)
-
-
-def _section_name(question: SurveyQuestion) -> str:
-    return question.section or "-"
 
 
 def _compose(
