@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from core.clock import FakeClock
+from handlers.texts import t
 from storage import chats, contacts, schools
 from storage.broadcast_models import Broadcast, BroadcastRecipient
 from storage.db import Database
@@ -106,3 +107,30 @@ async def test_the_console_reads_the_same_words(h: Harness) -> None:
     assert refused.status == 422
     assert "ไม่พบกลุ่มเป้าหมาย “นักเรียน”" in await refused.text()
     assert await h.count(Broadcast) == 1
+
+
+async def test_a_survey_goes_to_the_same_words_in_chat_and_in_the_cli(h: Harness) -> None:
+    """The demo's PR officer typed `/survey send KEY ครู` and was told “ไม่เข้าใจกลุ่มเป้าหมาย ‘ครู’”."""
+    from storage.survey_models import SurveyCampaign, SurveyResponse
+    from tests.test_registration import TelegramPerson
+    from tests.test_survey_flow import import_fixture
+
+    await import_fixture(h, "hand-computed")
+    await h.known_person("telegram", "9001", role="staff")
+    staff = TelegramPerson(h, 9001)
+    await staff.say("/survey send test-hand-computed ครู")
+    await staff.tap(staff.last_buttons()[0][1])  # the preview's confirm
+    url = h.db.engine.url.render_as_string(hide_password=False)
+    args = ["survey", "send", "test-hand-computed", "--audience", "ผู้บริหาร", "--audience", "#คณะกรรมการ"]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args, env={"DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    async with h.db.sessions() as session:
+        campaigns = (await session.execute(select(SurveyCampaign).order_by(SurveyCampaign.id))).scalars().all()
+        assert [c.audience for c in campaigns] == [["role:teacher"], ["role:director", "tag:คณะกรรมการ"]]
+        invited = await session.execute(
+            select(SurveyResponse.campaign_id, Contact.platform_user_id)
+            .join(Contact, Contact.id == SurveyResponse.contact_id)
+            .order_by(SurveyResponse.campaign_id, Contact.platform_user_id)
+        )
+        assert invited.all() == [(1, "8001"), (1, "8002"), (2, "8003"), (2, "8004")]
+    assert await staff.say("/survey send test-hand-computed นักเรียน") == [t("sv_audience_unknown_word", value="นักเรียน")]

@@ -109,7 +109,8 @@ async def snapshot(db: Database) -> dict[str, Any]:
 
 
 async def who_did(db: Database) -> tuple[list[tuple[str, int | None]], list[tuple[str, str, bool]]]:
-    """Who the campaign names as its sender, and each survey audit row's actor and `via`."""
+    """Who the campaign names as its sender, and each survey audit row's actor and front: a person's row says
+    `via` only from the console (chat is the default), the CLI's actor is "cli"."""
     async with db.sessions() as session:
         senders = (await session.execute(select(SurveyCampaign.created_by, SurveyCampaign.created_by_contact_id))).all()
         rows = (
@@ -120,7 +121,8 @@ async def who_did(db: Database) -> tuple[list[tuple[str, int | None]], list[tupl
             )
         ).all()
     return [(s.created_by, s.created_by_contact_id) for s in senders], [
-        (actor, detail["via"], contact is not None) for actor, detail, contact in rows
+        (actor, detail.get("via", "chat" if actor.startswith(("line:", "telegram:")) else actor), contact is not None)
+        for actor, detail, contact in rows
     ]
 
 
@@ -201,11 +203,11 @@ async def test_the_office_action_checks_the_role_and_records_a_refusal(db: Datab
             await campaigns.close_campaign(session, officer, opened.campaign.id, now=clock.now())
     async with db.sessions() as session:
         rows = (await session.execute(select(AuditLog).order_by(AuditLog.id))).scalars().all()
-    assert [(r.action, r.allowed, r.actor, r.detail.get("via"), r.detail.get("needs")) for r in rows] == [
-        ("survey.send", False, "line:Unotstaff", "chat", ["staff"]),
-        ("survey.send", False, "telegram:9100", "chat", ["staff"]),
-        ("survey.send", True, "telegram:9100", "chat", None),
-        ("survey.close", False, "telegram:9100", "chat", ["staff"]),
+    assert [(r.action, r.allowed, r.actor, r.detail.get("needs")) for r in rows] == [
+        ("survey.send", False, "line:Unotstaff", ["staff"]),
+        ("survey.send", False, "telegram:9100", ["staff"]),
+        ("survey.send", True, "telegram:9100", None),
+        ("survey.close", False, "telegram:9100", ["staff"]),
     ]
 
 

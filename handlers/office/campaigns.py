@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.actor import Actor
 from core.model import OutMessage
 from handlers.office.acting import record, require
+from handlers.office.audience_words import read_audience
 from handlers.surveys.messages import invitation, send_to_people
 from handlers.texts import t
 from storage import audiences, surveys
@@ -48,6 +49,7 @@ class SendPreview:
     request: SendRequest
     definition: SurveyDefinition
     audience: audiences.Audience
+    specs: tuple[str, ...]  # the audience as read (ครู → role:teacher), as the campaign keeps it
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +79,11 @@ async def prepare_send(session: AsyncSession, actor: Actor, request: SendRequest
         raise SurveyError("sv_changes_in_past")
     if request.max_reminders < 0 or (request.remind_every is not None and request.remind_every <= timedelta(0)):
         raise SurveyError("sv_bad_reminders")
-    audience = await audiences.resolve(session, audiences.parse_all(list(request.audience)))
+    specs = await read_audience(session, request.audience)
+    audience = await audiences.resolve(session, audiences.parse_all(specs))
     if not len(audience):
         raise SurveyError("sv_audience_empty")
-    return SendPreview(request, definition, audience)
+    return SendPreview(request, definition, audience, tuple(specs))
 
 
 async def open_campaign(
@@ -95,7 +98,7 @@ async def open_campaign(
     definition = preview.definition
     plan = surveys.CampaignPlan(
         definition=definition,
-        audience=list(request.audience),
+        audience=list(preview.specs),
         people=preview.audience.people,
         groups=preview.audience.groups,
         closes_at=request.closes_at,
@@ -121,7 +124,7 @@ async def open_campaign(
         now=now,
         survey=definition.key,
         version=definition.version,
-        audience=list(request.audience),
+        audience=list(preview.specs),
         people=len(preview.audience.people),
         groups=len(preview.audience.groups),
     )
