@@ -5,6 +5,7 @@ The same broadcast as `phuankru broadcast send`: one row, its recipients queued 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,8 +20,9 @@ from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
 from handlers.office.acting import Refused
 from handlers.office.announcements import announce, cancel_announcement
+from handlers.office.delivery_report import delivery_xlsx, platform_name, recipient_lines, state_label
 from handlers.texts import t
-from storage import broadcasts, chats, schools
+from storage import broadcasts, chats, media, schools
 from storage.audiences import Audience, AudienceError
 from storage.broadcasts import FOLLOWERS_SPEC, BroadcastError, Status
 from storage.models import ContactTag, Role
@@ -319,18 +321,58 @@ async def list_recent(event: Event, ctx: Context) -> Sequence[OutMessage]:
     return [OutMessage(text="\n".join(lines), buttons=tuple(buttons))]
 
 
+DETAIL_PAGE = 25  # lines per message: a phone screen or two
+
+
 async def details(ctx: Context, ref: str) -> list[OutMessage]:
-    status = await broadcasts.status(ctx.session, int(ref)) if ref.isdigit() else None
+    """The report, then who has not been reached yet (failed, blocked, waiting) by school, paged; with the first
+    page, every recipient as an xlsx sheet (when the office has a public address to serve it from)."""
+    head, _, rest = ref.partition(":")
+    offset = int(rest) if rest.isdigit() else 0
+    status = await broadcasts.status(ctx.session, int(head)) if head.isdigit() else None
     if status is None:
         return [ctx.say("bc_not_found", id=ref)]
-    message = report_message(status, ctx.lang, with_button=False)
-    if not status.problems:
-        return [message, ctx.say("bc_no_problems")]
-    lines = [ctx.t("bc_problems", n=len(status.problems))]
-    lines += [
-        f"{p['channel']}:{p['platform_id']} – {p['state']}: {p['error'] or ''}"[:150] for p in status.problems[:20]
-    ]
-    return [message, OutMessage(text="\n".join(lines))]
+    broadcast_id = status.broadcast.id
+    lines = await recipient_lines(ctx.session, broadcast_id, ctx.lang)
+    out = [report_message(status, ctx.lang, with_button=False)] if offset == 0 else []
+    missing = [line for line in lines if line.state in ("failed", "blocked", "pending")]
+    if not missing:
+        out.append(ctx.say("bc_no_problems"))
+    else:
+        offset = offset if offset < len(missing) else 0
+        page = missing[offset : offset + DETAIL_PAGE]
+        text = [ctx.t("bc_not_reached", n=len(missing), first=offset + 1, last=offset + len(page))]
+        text += [
+            ctx.t(
+                "bc_not_reached_line",
+                i=offset + i,
+                name=line.name,
+                school=f" ({line.school})" if line.school else "",
+                platform=line.platform,
+                state=state_label(line.state, ctx.lang),
+            )
+            for i, line in enumerate(page, start=1)
+        ]
+        more = offset + DETAIL_PAGE < len(missing)
+        buttons = (ctx.button("bc_more_lines", f"bc:detail:{broadcast_id}:{offset + DETAIL_PAGE}"),) if more else ()
+        out.append(OutMessage(text="\n".join(text), buttons=buttons))
+    if offset == 0 and ctx.config.public_url:
+        sheet = delivery_xlsx(broadcast_id, lines, ZoneInfo(ctx.config.timezone), ctx.lang)
+        name = f"phuankru-broadcast-{broadcast_id}.xlsx"
+        token = await media.store(ctx.session, sheet, content_type=XLSX, filename=name, now=ctx.clock.now())
+        document = Attachment("document", f"{ctx.config.public_url.rstrip('/')}/media/{token}", filename=name)
+        out.append(OutMessage(text=ctx.t("bc_sheet_caption", id=broadcast_id), attachment=document))
+    return out
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_LATE = re.compile(r"sent (\d+) min late")  # the note scheduler/broadcast_jobs.py keeps on a late broadcast
+
+
+def _note(note: str, lang: str) -> str:
+    """A broadcast's note (kept in English, for logs and the CLI) in the reader's words."""
+    late = _LATE.match(note)
+    return t("bc_late_note", lang, minutes=late.group(1)) if late else note
 
 
 def report_message(status: Status, lang: str = "th", *, with_button: bool = True) -> OutMessage:
@@ -340,10 +382,11 @@ def report_message(status: Status, lang: str = "th", *, with_button: bool = True
         return OutMessage(text=t("bc_missed", lang, id=broadcast.id, when=broadcast.scheduled_at.isoformat()[:16]))
     channels = sorted({channel for channel, _ in status.counts})
     per_channel = "\n".join(
-        f"{c.upper()}: " + ", ".join(f"{state} {n}" for (ch, state), n in sorted(status.counts.items()) if ch == c)
+        f"{platform_name(c, lang)}: "
+        + ", ".join(f"{state_label(state, lang)} {n}" for (ch, state), n in sorted(status.counts.items()) if ch == c)
         for c in channels
     )
-    note = f"\n({broadcast.note})" if broadcast.note else ""
+    note = f"\n({_note(broadcast.note, lang)})" if broadcast.note else ""
     text = t(
         "bc_report",
         lang,
