@@ -247,3 +247,18 @@ async def test_link_language_and_typed_commands(db: Database) -> None:
         assert await tg.say("/lang en") == [t("lang_set", "en")]
         assert await tg.say("/help") == [t("help", "en")]
         assert await line.say("ช่วยเหลือ") == [t("help")]
+
+
+async def test_help_shows_each_role_its_own_commands(db: Database) -> None:
+    async with running(db) as h:
+        people = {"7201": "teacher", "7202": "staff", "7203": "officer", "7204": "admin"}
+        for uid, role in people.items():
+            await h.known_person("telegram", uid, role=role)
+        said = {role: (await TelegramPerson(h, int(uid)).say("/help"))[0] for uid, role in people.items()}
+    assert said["teacher"] == t("help")
+    assert said["staff"] == "\n\n".join([t("help"), t("help_staff"), t("help_console")])
+    assert said["officer"] == "\n\n".join([t("help"), t("help_officer"), t("help_console")])
+    assert said["admin"] == "\n\n".join(
+        [t("help"), t("help_staff"), t("help_officer"), t("help_admin"), t("help_console")]
+    )
+    assert "/broadcast" in said["staff"] and "/broadcast" not in said["teacher"]

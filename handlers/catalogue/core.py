@@ -32,6 +32,27 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "/link – link LINE and Telegram\n"
         "Every question with buttons also accepts the option's number, typed.",
     },
+    # /help adds the part of each role the person holds (admins see staff's and officers' parts too).
+    "help_staff": {
+        "th": "สำหรับเจ้าหน้าที่:\n/broadcast – ส่งประกาศ (เลือกผู้รับด้วยปุ่ม)\n/broadcasts – ประกาศล่าสุดและผลการส่ง\n"
+        "/survey – ส่งแบบสอบถาม ดูผล ปิดรับคำตอบ\n/inbox – เรื่องที่ครูส่งถึงสำนักงาน\n/reply เลขเรื่อง ข้อความ – ตอบเรื่อง\n"
+        "/faqs, /faq_add – คำตอบอัตโนมัติ\n/groups – กลุ่มที่บอตอยู่",
+        "en": "For staff:\n/broadcast – send an announcement (audience by buttons)\n/broadcasts – recent ones and "
+        "their reports\n/survey – send a survey, see results, close it\n/inbox – what teachers sent the office\n"
+        "/reply N text – answer a thread\n/faqs, /faq_add – automatic answers\n/groups – the bot's groups",
+    },
+    "help_officer": {
+        "th": "สำหรับผู้รับผิดชอบกระบวนงาน:\n/processes – กระบวนงานของฉัน ขั้นตอนที่ถึงกำหนดและที่เลยกำหนด",
+        "en": "For process officers:\n/processes – my processes, the steps due and late",
+    },
+    "help_admin": {
+        "th": "สำหรับผู้ดูแลระบบ:\n/grant ผู้ใช้ บทบาท – ให้บทบาท (staff, officer, admin, teacher)",
+        "en": "For administrators:\n/grant PERSON ROLE – give a role (staff, officer, admin, teacher)",
+    },
+    "help_console": {
+        "th": "/console – ลิงก์เข้าเว็บคอนโซลของสำนักงาน (หรือพิมพ์ “เข้าระบบ”)",
+        "en": "/console – a sign-in link to the office's web console",
+    },
     "unknown_command": {
         "th": "ขออภัยค่ะ ไม่รู้จักคำสั่ง “{command}” พิมพ์ /help เพื่อดูคำสั่งที่ใช้ได้",
         "en": "Sorry, “{command}” is not a command I know. Type /help to see the commands.",
