@@ -190,15 +190,14 @@ async def _templates(ctx: Context) -> list[ProcessTemplate]:
 async def start_command(event: Event, ctx: Context) -> Sequence[OutMessage]:
     """`/process_start` lists the templates as buttons; `/process_start KEY [CONTACT]` (CONTACT: admins only)."""
     if not has_role(ctx, Role.OFFICER):
-        return refuse(ctx, "process.start", Role.OFFICER)
-    assert ctx.contact is not None
+        return refuse(ctx, office.START, Role.OFFICER)  # even the list of templates is for those who may start
     args = (event.command[1] if event.command else "").split()
     if not args:
-        templates = await _templates(ctx)
+        listed = await _templates(ctx)
         await ctx.end_state()
         lines = [ctx.t("proc_pick_template")]
-        lines += [f"{i}. {tp.code or tp.key} {tp.title}" for i, tp in enumerate(templates, start=1)]
-        buttons = [Button((tp.code or tp.key)[:20], f"proc:tpl:{tp.key}") for tp in templates[:MAX_LISTED]]
+        lines += [f"{i}. {tp.code or tp.key} {tp.title}" for i, tp in enumerate(listed, start=1)]
+        buttons = [Button((tp.code or tp.key)[:20], f"proc:tpl:{tp.key}") for tp in listed[:MAX_LISTED]]
         return [OutMessage(text="\n".join(lines), buttons=(*buttons, cancel_button(ctx)))]
     if len(args) > 2:
         return [ctx.say("proc_start_usage")]
