@@ -33,13 +33,16 @@ from bot.cli_support import (
     with_database,
 )
 from bot.config import ConfigError, Settings
+from core.actor import Actor
 from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.spreadsheet_safe import xlsx_safe_row
 from core.thaidate import parse_day, read_typed, thai_date, western_year
-from handlers.chat.processes import Show, assignment_messages, error_text, target_of
+from handlers.office import processes as office
+from handlers.processes import templates
+from handlers.processes.messages import Show, error_text, target_of
 from storage import holidays as holidays_repo
-from storage import outbox
+from storage import outbox, process_templates, process_timing
 from storage import processes as repo
 from storage.contacts import ContactRefError
 from storage.db import Database
@@ -160,8 +163,8 @@ def process_list(ctx: click.Context, as_json: bool) -> None:
 
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.sessions() as session, session.begin():
-            await repo.ensure_shipped(session, now=clock.now())
-            return [template_json(t) for t in await repo.latest_templates(session)]
+            await templates.ensure_shipped(session, now=clock.now())
+            return [template_json(t) for t in await templates.latest_templates(session)]
 
     rows = with_database(settings, checked(work))
     if as_json:
@@ -181,13 +184,13 @@ def process_import(ctx: click.Context, file: Path, as_json: bool) -> None:
     references, recurrence yearly|monthly|none). Importing a changed file adds a version; running processes
     keep the version they started with. A bad line stops the import with nothing imported."""
     settings = settings_from_env()
-    spec = repo.parse_template(read_text_file(file), file.name)
+    spec = templates.parse_template(read_text_file(file), file.name)
     clock = clock_of(ctx)
 
     async def work(db: Database) -> tuple[ProcessTemplate, bool]:
         async with db.sessions() as session, session.begin():
-            await repo.ensure_shipped(session, now=clock.now())
-            template, created = await repo.import_template(session, spec, now=clock.now())
+            await templates.ensure_shipped(session, now=clock.now())
+            template, created = await process_templates.import_template(session, spec, now=clock.now())
             if created:
                 cli_audit(session, "process.template.import", f"template:{template.key}", version=template.version)
             return template, created
@@ -202,7 +205,7 @@ def process_import(ctx: click.Context, file: Path, as_json: bool) -> None:
 
 
 def step_json(step: Any, show: Show) -> dict[str, Any]:
-    status = repo.step_status(step, show.calendar, show.now)
+    status = process_timing.step_status(step, show.calendar, show.now)
     return {
         "id": step.id,
         "number": step.number,
@@ -238,7 +241,7 @@ def process_json(view: repo.ProcessView, show: Show) -> dict[str, Any]:
         },
         "start": p.start_on.isoformat(),
         "end": p.end_on.isoformat() if p.end_on else None,
-        "fiscal_year": repo.fiscal_year(p.start_on),
+        "fiscal_year": process_timing.fiscal_year(p.start_on),
         "progress": {"finished": view.finished, "steps": len(view.steps)},
         "steps": [step_json(s, show) for s in view.steps],
         "created_at": iso(p.created_at),
@@ -249,7 +252,7 @@ def process_json(view: repo.ProcessView, show: Show) -> dict[str, Any]:
 async def show_now(session: AsyncSession, settings: Settings, clock: Clock) -> Show:
     now = clock.now()
     calendar = office_calendar(settings)
-    return Show("th", await repo.calendar_for(session, calendar, repo.local_day(now, calendar)), now)
+    return Show("th", await repo.calendar_for(session, calendar, process_timing.local_day(now, calendar)), now)
 
 
 @process.command("start")
@@ -282,35 +285,22 @@ def process_start(
     async def work(db: Database) -> dict[str, Any]:
         async with db.sessions() as session, session.begin():
             now = clock.now()
-            await repo.ensure_shipped(session, now=now)
-            template = await repo.find_template(session, key.lower())
-            if template is None:
-                raise ProcessError("proc_unknown_template", template=key)
-            person = await repo.officer_contact(session, officer)
-            view = await repo.start_process(
+            await templates.ensure_shipped(session, now=now)
+            started = await office.start_process(
                 session,
-                template=template,
-                officer=person,
+                Actor.operator(),
+                key,
+                officer=officer,
                 calendar=office_calendar(settings),
                 now=now,
-                actor=repo.Actor("cli"),
                 start=start,
                 end=end,
                 step_due=due,
             )
-            show = await show_now(session, settings, clock)
+            person = started.officer
             if person.reachable and person.erased_at is None:
-                messages = assignment_messages(view, template, show.with_lang(person.language or "th"))
-                outbox.enqueue(session, target_of(person), messages, now=now)
-            cli_audit(
-                session,
-                "process.start",
-                f"process:{view.process.id}",
-                key=template.key,
-                version=template.version,
-                officer=person.id,
-            )
-            return process_json(view, show)
+                outbox.enqueue(session, target_of(person), started.officer_messages, now=now)
+            return process_json(started.view, await show_now(session, settings, clock))
 
     result = with_database(settings, checked(work))
     if as_json:
@@ -340,27 +330,9 @@ def process_set_due(ctx: click.Context, process_id: int, step_due: tuple[str, ..
             view = await repo.load_view(session, process_id, for_update=True)
             if view is None:
                 raise CommandError(f"no process {process_id} (see /processes or `phuankru process status`)")
-            changed = []
-            for n, value in due.items():
-                step = next((s for s in view.steps if s.number == n), None)
-                if step is None:
-                    raise ProcessError("proc_no_such_step", n=n, steps=len(view.steps))
-                at = value if isinstance(value, datetime) else None
-                day = at.astimezone(settings.timezone).date() if at else value
-                assert isinstance(day, date)
-                await repo.change_due(
-                    session,
-                    view,
-                    step,
-                    day,
-                    due_at=at,
-                    calendar=office_calendar(settings),
-                    now=clock.now(),
-                    actor=repo.Actor("cli"),
-                )
-                changed.append((n, day, at))
-            cli_audit(session, "process.set_due", f"process:{process_id}", steps=sorted(due))
-            return changed
+            return await office.set_due(
+                session, Actor.operator(), view, due, calendar=office_calendar(settings), now=clock.now()
+            )
 
     changed = with_database(settings, checked(work))
     if as_json:
@@ -635,7 +607,7 @@ def holidays_import(ctx: click.Context, file: Path, as_json: bool) -> None:
 
     async def work(db: Database) -> holidays_repo.ImportResult:
         async with db.sessions() as session, session.begin():
-            await holidays_repo.ensure_shipped(session, now=clock.now())
+            await holidays_repo.ensure_shipped(session, templates.shipped_holidays(), now=clock.now())
             result = await holidays_repo.upsert(session, rows, now=clock.now())
             cli_audit(
                 session, "holidays.import", f"file:{file.name}"[:255], created=result.created, updated=result.updated
@@ -662,7 +634,7 @@ def holidays_list(ctx: click.Context, year: int | None, as_json: bool) -> None:
 
     async def work(db: Database) -> list[dict[str, Any]]:
         async with db.sessions() as session, session.begin():
-            await holidays_repo.ensure_shipped(session, now=clock.now())
+            await holidays_repo.ensure_shipped(session, templates.shipped_holidays(), now=clock.now())
             wanted = western_year(year) if year else None
             return [holiday_json(h) for h in await holidays_repo.list_holidays(session, year=wanted)]
 

@@ -237,27 +237,29 @@ async def _processes(
 ) -> tuple[int, int]:
     """The shipped templates, and one process under way for officer-1 whose first step is due next working day."""
     try:
+        from handlers.office.processes import start_process
+        from handlers.processes import templates as shipped
         from storage import processes
     except ImportError:  # an extension point, as for surveys
         missing.append("processes")
         return 0, 0
     now = clock.now()
-    before = len(await processes.latest_templates(session))
-    await processes.ensure_shipped(session, now=now)
-    templates = await processes.latest_templates(session)
+    before = len(await shipped.latest_templates(session))
+    await shipped.ensure_shipped(session, now=now)
+    templates = await shipped.latest_templates(session)
     officer = await contacts.find_by_platform_id(session, "web", "officer-1")
     if officer is None or not templates or await processes.active_views(session, officer_id=officer.id):
         return len(templates) - before, 0
     template = next((t for t in templates if t.key == DEMO_PROCESS_KEY), templates[0])
-    cal = await processes.calendar_for(session, calendar, processes.local_day(now, calendar))
-    today = processes.local_day(now, calendar)
-    await processes.start_process(
+    today = now.astimezone(calendar.timezone).date()
+    cal = await processes.calendar_for(session, calendar, today)
+    await start_process(
         session,
-        template=template,
-        officer=officer,
+        Actor.operator("demo"),
+        template.key,
+        officer=str(officer.id),
         calendar=calendar,
         now=now,
-        actor=processes.Actor("demo"),
         start=today,
         step_due={1: next_working_day(cal, today)},
     )

@@ -21,6 +21,7 @@ from handlers.surveys import report as survey_report
 from storage import broadcasts, inbox, processes, surveys
 from storage.db import Database
 from storage.models import Contact
+from storage.process_timing import local_day, step_status
 
 log = structlog.get_logger("phuankru.sandbox")
 
@@ -117,13 +118,13 @@ async def _surveys(session: AsyncSession) -> list[dict[str, Any]]:
 async def _processes(session: AsyncSession, clock: Clock, calendar: OfficeCalendar) -> list[dict[str, Any]]:
     now = clock.now()
     views = await processes.active_views(session)
-    days = [s.due_on for v in views for s in v.steps] or [processes.local_day(now, calendar)]
-    calendar = await processes.calendar_for(session, calendar, processes.local_day(now, calendar), *days)
+    days = [s.due_on for v in views for s in v.steps] or [local_day(now, calendar)]
+    calendar = await processes.calendar_for(session, calendar, local_day(now, calendar), *days)
     out = []
     for view in views:
         steps = []
         for step in view.steps:
-            status = processes.step_status(step, calendar, now)
+            status = step_status(step, calendar, now)
             steps.append(
                 {
                     "number": step.number,

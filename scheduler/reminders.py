@@ -24,8 +24,11 @@ from core.calendar import OfficeCalendar
 from core.clock import Clock
 from core.model import Button, Channel, OutMessage, Target
 from handlers.chat.asked import BUTTONS_KEY
-from handlers.chat.processes import FLOW, MAX_LISTED, Show, contact_name, process_name, step_card, target_of
+from handlers.chat.processes import FLOW, MAX_LISTED
+from handlers.processes import templates
+from handlers.processes.messages import Show, contact_name, process_name, step_card, target_of
 from storage import conversations, holidays, outbox
+from storage import process_timing as timing
 from storage import processes as repo
 from storage.claims import claim_due
 from storage.contacts import find_by_platform_id
@@ -41,6 +44,7 @@ from storage.process_models import (
     ReminderState,
     StepState,
 )
+from storage.process_reminders import add_reminder
 
 log = structlog.get_logger("phuankru.reminders")
 
@@ -138,7 +142,7 @@ class ProcessReminders:
         """The shipped templates and holidays, into a fresh database, once per process (idempotent)."""
         try:
             async with self.db.sessions() as session, session.begin():
-                await repo.ensure_shipped(session, now=self.clock.now())
+                await templates.ensure_shipped(session, now=self.clock.now())
             self._shipped_loaded = True
         except Exception:
             log.exception("reminders.shipped_load_failed")
@@ -151,7 +155,7 @@ class ProcessReminders:
                 )
             ).scalars()
         )
-        calendar = await holidays.office_calendar(session, self.calendar, repo.local_day(now, self.calendar).year)
+        calendar = await holidays.office_calendar(session, self.calendar, timing.local_day(now, self.calendar).year)
         if not calendar.is_open(now):
             # After downtime, or with settings changed since they were planned: wait for the next office time.
             for reminder in reminders:
@@ -194,7 +198,7 @@ class ProcessReminders:
         show = Show(officer.language if officer else "th", calendar, now)
         items.sort(key=lambda i: self._urgency(i, show))
         for item in items:
-            if repo.step_status(item.step, calendar, now).kind == "overdue":
+            if timing.step_status(item.step, calendar, now).kind == "overdue":
                 item.step.overdue_reminders += 1
         message = self._single(items[0], show) if len(items) == 1 else self._many(items, show)
         for item in items:
@@ -206,7 +210,7 @@ class ProcessReminders:
                 repo.SYSTEM,
                 now,
                 kinds=sorted(item.kinds),
-                status=repo.step_status(item.step, calendar, now).kind,
+                status=timing.step_status(item.step, calendar, now).kind,
                 together=len(items),
             )
         await self._schedule_followups(session, items, calendar, now)
@@ -219,12 +223,12 @@ class ProcessReminders:
 
     @staticmethod
     def _urgency(item: _Item, show: Show) -> tuple[int, int, int]:
-        status = repo.step_status(item.step, show.calendar, show.now)
+        status = timing.step_status(item.step, show.calendar, show.now)
         late = status.days if status.kind == "overdue" else 0
         return _URGENCY.get(status.kind, 3), -late, item.step.due_on.toordinal()
 
     def _single(self, item: _Item, show: Show) -> OutMessage:
-        status = repo.step_status(item.step, show.calendar, show.now)
+        status = timing.step_status(item.step, show.calendar, show.now)
         limit = item.view.policy.overdue_limit
         if status.kind == "overdue":
             k = item.step.overdue_reminders
@@ -275,9 +279,9 @@ class ProcessReminders:
         for item in items:
             if item.step.id in waiting:
                 continue  # its next reminder is already planned (a "before" reminder ahead of the due one)
-            planned = repo.followup(item.step, item.view.policy, calendar, now)
+            planned = timing.followup(item.step, item.view.policy, calendar, now)
             if planned is not None:
-                repo.add_reminder(session, item.step, planned, now)
+                add_reminder(session, item.step, planned, now)
 
     @staticmethod
     async def _remember_buttons(session: AsyncSession, officer: Contact, message: OutMessage, now: datetime) -> None:

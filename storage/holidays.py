@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import OfficeCalendar
 from core.choices import western_digits
-from core.thaidate import BUDDHIST_ERA_OFFSET as BUDDHIST_ERA_OFFSET  # re-exported: storage.processes uses it
 from core.thaidate import parse_day as parse_typed_day
 from storage.db import dialect_name
 from storage.models import Base
@@ -112,12 +109,6 @@ def parse_holidays_csv(raw: bytes, where: str) -> list[HolidayRow]:
     return list(rows.values())
 
 
-@cache
-def shipped_holidays() -> tuple[HolidayRow, ...]:
-    resource = files("handlers.processes").joinpath("templates", "holidays_th.csv")
-    return tuple(parse_holidays_csv(resource.read_bytes(), "holidays_th.csv"))
-
-
 def insert_ignoring_duplicates(
     session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> Any:
@@ -128,12 +119,14 @@ def insert_ignoring_duplicates(
     return session.execute(statement)
 
 
-async def ensure_shipped(session: AsyncSession, *, now: datetime) -> None:
-    """Add the shipped holidays that are missing; an office's own row for the same day is left as it is."""
+async def ensure_shipped(session: AsyncSession, shipped: Iterable[HolidayRow], *, now: datetime) -> None:
+    """Add the `shipped` holidays that are missing; an office's own row for the same day is left as it is.
+
+    Which holidays ship is `handlers.processes.templates.shipped_holidays()`: storage is not told where files live."""
     present = {tuple(row) for row in await session.execute(select(Holiday.year, Holiday.month, Holiday.day))}
     values = [
         {"year": h.year, "month": h.month, "day": h.day, "name": h.name, "source": SHIPPED_SOURCE, "created_at": now}
-        for h in shipped_holidays()
+        for h in shipped
         if (h.year, h.month, h.day) not in present
     ]
     if values:  # usually none: no write, no lock

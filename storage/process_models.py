@@ -88,7 +88,7 @@ class ProcessRun(Base):
     start_on: Mapped[date]
     end_on: Mapped[date | None]
     recurrence: Mapped[str] = mapped_column(String(16))
-    # Reminder settings fixed at start (days before, overdue limit, reminder time): see storage.processes.Policy.
+    # Reminder settings fixed at start (days before, overdue limit, reminder time): see storage.process_timing.Policy.
     policy: Mapped[dict[str, Any]]
     state: Mapped[str] = mapped_column(String(16), default=ProcessState.ACTIVE, server_default="active")
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="SET NULL"))

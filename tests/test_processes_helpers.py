@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from handlers.processes import templates
 from storage import holidays as holidays_repo
+from storage import process_templates
 from storage import processes as repo
 from storage.models import Contact
 from storage.process_models import ProcessReminder, ProcessStep, ReminderState
@@ -61,7 +63,7 @@ async def person(h: Harness, tg_id: int, *, role: str = "officer", name: str | N
 
 async def import_template(h: Harness, text: str) -> None:
     async with h.db.sessions() as session, session.begin():
-        await repo.import_template(session, repo.parse_template(text, "test.yaml"), now=h.clock.now())
+        await process_templates.import_template(session, templates.parse_template(text, "test.yaml"), now=h.clock.now())
 
 
 async def add_holiday(h: Harness, day: date, name: str = "วันหยุดพิเศษ") -> None:
@@ -82,8 +84,8 @@ async def start(
 ) -> list[int]:
     """Start a process as the CLI does (no chat message); the step ids, in order."""
     async with h.db.sessions() as session, session.begin():
-        await repo.ensure_shipped(session, now=h.clock.now())
-        template = await repo.find_template(session, key)
+        await templates.ensure_shipped(session, now=h.clock.now())
+        template = await process_templates.find_template(session, key)
         officer = await session.get(Contact, officer_id)
         assert template is not None and officer is not None
         view = await repo.start_process(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import processes as repo
+from handlers.processes import templates as repo
 from storage.db import Database
 from storage.process_models import ProcessError, ProcessTemplate
 

@@ -9,9 +9,10 @@ import pytest
 
 from core.calendar import OfficeCalendar
 from core.thaidate import parse_day
-from handlers.chat.processes import progress_bar
+from handlers.processes import templates
+from handlers.processes.messages import progress_bar
 from storage import holidays
-from storage import processes as repo
+from storage import process_timing as repo
 from storage.db import Database
 from storage.process_models import ProcessError, ProcessStep, ReminderKind
 from tests.test_processes_helpers import local
@@ -152,8 +153,8 @@ def test_dates_typed_in_chat(typed: str, expected: date | None) -> None:
 
 
 def test_the_shipped_holidays_are_the_fixed_thai_public_holidays() -> None:
-    shipped = {(h.month, h.day): h.name for h in holidays.shipped_holidays()}
-    assert all(h.year == holidays.EVERY_YEAR for h in holidays.shipped_holidays())
+    shipped = {(h.month, h.day): h.name for h in templates.shipped_holidays()}
+    assert all(h.year == holidays.EVERY_YEAR for h in templates.shipped_holidays())
     assert {(1, 1), (4, 6), (4, 13), (4, 14), (4, 15), (5, 4), (6, 3), (7, 28), (8, 12), (10, 13), (10, 23)} < set(
         shipped
     )
@@ -187,7 +188,7 @@ def test_a_holiday_file_in_buddhist_years_with_a_bom_and_comments() -> None:
 async def test_the_office_calendar_skips_the_stored_holidays(db: Database) -> None:
     now = local(2026, 1, 5, 9)
     async with db.sessions() as session, session.begin():
-        await holidays.ensure_shipped(session, now=now)
+        await holidays.ensure_shipped(session, templates.shipped_holidays(), now=now)
         await holidays.upsert(session, [holidays.HolidayRow(2026, 3, 3, "วันมาฆบูชา")], now=now)
     async with db.sessions() as session:
         calendar = await holidays.office_calendar(session, OfficeCalendar(), 2026)
@@ -196,4 +197,4 @@ async def test_the_office_calendar_skips_the_stored_holidays(db: Database) -> No
     assert not calendar.is_working_day(date(2027, 1, 1))  # the year after is loaded too
     assert not calendar.is_working_day(date(2026, 3, 3))
     assert calendar.is_working_day(date(2026, 3, 4))
-    assert len(rows) == len(holidays.shipped_holidays()) + 1
+    assert len(rows) == len(templates.shipped_holidays()) + 1

@@ -38,9 +38,10 @@ from core.calendar import OfficeCalendar
 from core.clock import SystemClock
 from core.model import OutMessage
 from handlers.catalogue.office import PRIVACY_NOTICE_VERSION
+from handlers.processes import templates as process_files
 from handlers.texts import t
 from scheduler.broadcast_jobs import BroadcastJobs
-from storage import broadcasts, contacts, holidays
+from storage import broadcasts, contacts, holidays, process_templates
 from storage import processes as repo
 from storage.broadcast_models import Broadcast, BroadcastRecipient
 from storage.db import Database
@@ -238,8 +239,10 @@ async def start_processes(db: Database) -> dict[Who, list[str]]:
     expected: dict[Who, list[str]] = {}
     async with db.sessions() as session, session.begin():
         for text in (ONE_STEP, TWO_STEPS):
-            await repo.import_template(session, repo.parse_template(text, "scaleout.yaml"), now=now)
-        templates = {key: await repo.find_template(session, key) for key in ("scale-one", "scale-two")}
+            await process_templates.import_template(
+                session, process_files.parse_template(text, "scaleout.yaml"), now=now
+            )
+        templates = {key: await process_templates.find_template(session, key) for key in ("scale-one", "scale-two")}
         officers = {
             (c.channel, c.platform_user_id): c
             for c in (await session.execute(select(Contact).where(Contact.role == "officer"))).scalars()
@@ -426,7 +429,7 @@ def today_is_a_shipped_holiday() -> bool:
     today = datetime.now(UTC).astimezone(BKK).date()
     return any(
         (h.month, h.day) == (today.month, today.day) and h.year in (holidays.EVERY_YEAR, today.year)
-        for h in holidays.shipped_holidays()
+        for h in process_files.shipped_holidays()
     )
 
 

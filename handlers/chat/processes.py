@@ -3,29 +3,41 @@ evidence / survey.
 
 Officers act on their own processes, admins on all. Every button has a typed equivalent: the buttons of the last
 message are remembered in the conversation state, so "1" or "เสร็จแล้ว" typed on LINE PC works as the tap.
-The message builders (`Show`, `step_card`, ...) are shared with the reminder job and the CLI.
+The message builders (`Show`, `step_card`, ...) are `handlers.processes.messages`, shared with the reminder job
+and the CLI; starting a process and changing a step are office actions (`handlers.office.processes`): this module
+reads the person's taps and words, calls them, and says what they return.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from core.calendar import OfficeCalendar
-from core.model import Button, Channel, Event, EventKind, OutMessage, Target
-from core.thaidate import parse_day, thai_date, thai_datetime
+from core.model import Button, Event, EventKind, OutMessage
+from core.thaidate import parse_day
 from handlers.attachments import problem_values
 from handlers.chat import inbox, process_surveys
 from handlers.chat.context import Context
-from handlers.chat.roles import actor_of, has_role, refuse
+from handlers.chat.roles import chat_actor, has_role, refusal, refuse
 from handlers.chat.router import Router
-from handlers.texts import t
-from storage import audit
+from handlers.office import processes as office
+from handlers.office.acting import Refused
+from handlers.processes import templates
+from handlers.processes.messages import (
+    Show,
+    contact_name,
+    error_text,
+    process_name,
+    progress_bar,
+    step_card,
+    target_of,
+)
+from storage import process_timing as timing
 from storage import processes as repo
 from storage.contacts import ContactRefError
-from storage.models import Contact, Role
+from storage.models import Role
 from storage.process_models import ProcessError, ProcessState, ProcessStep, ProcessTemplate, StepState
 
 router = Router("processes")
@@ -33,136 +45,11 @@ router = Router("processes")
 FLOW = "proc"  # steps: menu (a reminder's buttons), skip_reason, snooze_pick, snooze_date, evidence
 START_FLOW = "proc_start"  # steps: confirm, end
 MAX_LISTED = 10  # buttons in one message: LINE shows at most 13 quick replies
-BAR_CELLS = 10
 SNOOZE_CHOICES = (1, 3)  # working days
 _STATUS_MARKS = {"done": "✅", "skipped": "⏭", "overdue": "⚠️", "due": "📌"}
 
 
-# --- showing things ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Show:
-    """How to write for one reader: their language, the office's calendar (time zone, holidays) and now."""
-
-    lang: str
-    calendar: OfficeCalendar
-    now: datetime
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return self.calendar.timezone
-
-    def t(self, key: str, **values: object) -> str:
-        return t(key, self.lang, **values)
-
-    def day(self, value: date | datetime) -> str:
-        return thai_date(value, self.tz, self.lang)
-
-    def due(self, step: ProcessStep) -> str:
-        return thai_datetime(step.due_at, self.tz, self.lang) if step.due_at else self.day(step.due_on)
-
-    def status(self, step: ProcessStep) -> str:
-        status = repo.step_status(step, self.calendar, self.now)
-        return self.t(f"proc_status_{status.kind}", n=status.days)
-
-    def error(self, error: ProcessError) -> str:
-        return error_text(error, self.lang, self.tz)
-
-    def with_lang(self, lang: str) -> Show:
-        return Show(lang, self.calendar, self.now)
-
-
-def error_text(error: ProcessError, lang: str, tz: ZoneInfo) -> str:
-    """A ProcessError in words, its dates in the reader's calendar."""
-    values = {k: thai_date(v, tz, lang) if isinstance(v, date) else v for k, v in error.values.items()}
-    return t(error.key, lang, **values)
-
-
-def progress_bar(done: int, total: int) -> str:
-    cells = min(total, BAR_CELLS)
-    filled = round(done * cells / total) if total else 0
-    return "▰" * filled + "▱" * (cells - filled) + f" {done}/{total}"
-
-
-def process_name(view: repo.ProcessView) -> str:
-    code = f"{view.process.code} " if view.process.code else ""
-    return f"{code}{view.process.title} (#{view.process.id})"
-
-
-def contact_name(contact: Contact | None, show: Show) -> str:
-    if contact is None:
-        return show.t("proc_nobody")
-    return contact.display_name or f"{contact.channel}:{contact.platform_user_id}"
-
-
-def target_of(contact: Contact) -> Target:
-    return Target(Channel(contact.channel), "user", contact.platform_user_id, contact_id=contact.id)
-
-
-def step_buttons(step: ProcessStep, show: Show) -> tuple[Button, ...]:
-    buttons = [
-        Button(show.t("btn_proc_done"), f"proc:done:{step.id}"),
-        Button(show.t("btn_proc_snooze"), f"proc:snz:{step.id}"),
-        Button(show.t("btn_proc_skip"), f"proc:skip:{step.id}"),
-        Button(show.t("btn_proc_evidence"), f"proc:ev:{step.id}"),
-    ]
-    if step.survey_key:
-        buttons.append(Button(show.t("btn_proc_survey"), f"proc:survey:{step.id}"))
-    if step.survey_report:
-        buttons.append(Button(show.t("btn_proc_survey_report"), f"proc:svrep:{step.id}"))
-    return tuple(buttons)
-
-
-def step_lines(view: repo.ProcessView, step: ProcessStep, show: Show, *, status: bool = True) -> list[str]:
-    due = (
-        show.t("proc_due_line", due=show.due(step), status=show.status(step))
-        if status
-        else show.t("proc_due_only", due=show.due(step))
-    )
-    lines = [process_name(view), show.t("proc_step_line", n=step.number, total=len(view.steps), title=step.title), due]
-    if step.survey_key:
-        lines.append(show.t("proc_survey_hint", survey=step.survey_key))
-    if step.survey_report:
-        lines.append(show.t("proc_survey_report_hint", survey=step.survey_report, id=view.process.id))
-    return lines
-
-
-def step_card(
-    view: repo.ProcessView, step: ProcessStep, show: Show, header: str | None = None, *, status: bool = True
-) -> OutMessage:
-    """One step with its buttons: what a reminder, a tap on the process, or reaching the step shows."""
-    lines = ([header] if header else []) + step_lines(view, step, show, status=status)
-    open_step = step.state == StepState.PENDING.value and view.process.state == ProcessState.ACTIVE.value
-    return OutMessage(text="\n".join(lines), buttons=step_buttons(step, show) if open_step else ())
-
-
-def forms_text(template: ProcessTemplate | None, show: Show) -> str | None:
-    forms = (template.definition.get("forms") if template else None) or []
-    if not forms:
-        return None
-    return show.t("proc_forms", forms="\n".join(f"{i}. {f}" for i, f in enumerate(forms, start=1)))
-
-
-def assignment_messages(view: repo.ProcessView, template: ProcessTemplate | None, show: Show) -> list[OutMessage]:
-    """What the officer gets when a process starts: the plan and forms, then the first step's card."""
-    process = view.process
-    lines = [
-        show.t("proc_assigned", name=process_name(view)),
-        show.t(
-            "proc_period",
-            start=show.day(process.start_on),
-            end=show.day(process.end_on) if process.end_on else show.t("proc_no_end"),
-        ),
-    ]
-    lines += [show.t("proc_plan_line", n=s.number, title=s.title, due=show.due(s)) for s in view.steps]
-    forms = forms_text(template, show)
-    if forms:
-        lines += ["", forms]
-    out = [OutMessage(text="\n".join(lines))]
-    if view.current is not None:
-        out.append(step_card(view, view.current, show, header=show.t("proc_current")))
-    return out
+# --- showing things (the shared builders: handlers/processes/messages.py) ---------------------------
 
 
 def process_block(view: repo.ProcessView, show: Show, *, with_officer: bool) -> str:
@@ -173,7 +60,7 @@ def process_block(view: repo.ProcessView, show: Show, *, with_officer: bool) -> 
     if current is not None:
         lines.append(show.t("proc_next_line", n=current.number, title=current.title, due=show.due(current)))
         lines.append("   " + show.status(current))
-    late = [s for s in view.steps if repo.step_status(s, show.calendar, show.now).kind == "overdue"]
+    late = [s for s in view.steps if timing.step_status(s, show.calendar, show.now).kind == "overdue"]
     if len(late) > 1:
         lines.append(show.t("proc_late_count", n=len(late)))
     return "\n".join(lines)
@@ -181,7 +68,7 @@ def process_block(view: repo.ProcessView, show: Show, *, with_officer: bool) -> 
 
 def urgency(view: repo.ProcessView, show: Show) -> tuple[int, date, int]:
     """Late processes first (the latest first), then by the next due day."""
-    statuses = [repo.step_status(s, show.calendar, show.now) for s in view.steps]
+    statuses = [timing.step_status(s, show.calendar, show.now) for s in view.steps]
     late = max((st.days for st in statuses if st.kind == "overdue"), default=0)
     current = view.current
     return -late, current.due_on if current else date.max, view.process.id
@@ -190,7 +77,7 @@ def urgency(view: repo.ProcessView, show: Show) -> tuple[int, date, int]:
 def detail_message(view: repo.ProcessView, show: Show) -> OutMessage:
     lines = [process_name(view), progress_bar(view.finished, len(view.steps))]
     for step in view.steps:
-        status = repo.step_status(step, show.calendar, show.now)
+        status = timing.step_status(step, show.calendar, show.now)
         if step.state == StepState.DONE.value:
             tail = show.t("proc_done_on", when=show.day(step.finished_at or show.now))
         elif step.state == StepState.SKIPPED.value:
@@ -213,32 +100,18 @@ def calendar_of(ctx: Context) -> OfficeCalendar:
 async def show_for(ctx: Context, lang: str | None = None) -> Show:
     base = calendar_of(ctx)
     now = ctx.clock.now()
-    calendar = await repo.calendar_for(ctx.session, base, repo.local_day(now, base))
+    calendar = await repo.calendar_for(ctx.session, base, timing.local_day(now, base))
     return Show(lang or ctx.lang, calendar, now)
 
 
-def actor(ctx: Context) -> repo.Actor:
-    return repo.Actor(actor_of(ctx), ctx.contact.id if ctx.contact else None)
-
-
-def may_act(ctx: Context, view: repo.ProcessView) -> bool:
-    """The process's own officer, or an admin."""
-    if ctx.contact is None:
-        return False
-    return view.process.officer_contact_id == ctx.contact.id or has_role(ctx, Role.ADMIN)
-
-
-def not_yours(ctx: Context, view: repo.ProcessView) -> list[OutMessage]:
-    audit.record(
-        ctx.session,
-        at=ctx.clock.now(),
-        actor=actor_of(ctx),
-        action="process.step",
-        target=f"process:{view.process.id}",
-        allowed=False,
-        actor_contact_id=ctx.contact.id if ctx.contact else None,
-    )
-    return [ctx.say("proc_not_yours", id=view.process.id)]
+def not_yours(ctx: Context, view: repo.ProcessView) -> list[OutMessage] | None:
+    """The polite no (audit-logged by the office's check) unless the person may act on this process: a step's
+    question is not even asked of someone else; the office action checks again when the answer comes."""
+    try:
+        office.require_own(ctx.session, chat_actor(ctx), view, now=ctx.clock.now())
+    except office.NotYours:
+        return [ctx.say("proc_not_yours", id=view.process.id)]
+    return None
 
 
 def say_error(ctx: Context, error: ProcessError) -> OutMessage:
@@ -295,8 +168,9 @@ async def _page(ctx: Context, process_id: int) -> list[OutMessage]:
     view = await repo.load_view(ctx.session, process_id)
     if view is None:
         return [ctx.say("proc_unknown", id=process_id)]
-    if not may_act(ctx, view):
-        return not_yours(ctx, view)
+    refused = not_yours(ctx, view)
+    if refused is not None:
+        return refused
     show = await show_for(ctx)
     out = [detail_message(view, show)]
     if view.current is not None and view.process.state == ProcessState.ACTIVE.value:
@@ -308,58 +182,51 @@ async def _page(ctx: Context, process_id: int) -> list[OutMessage]:
 
 
 async def _templates(ctx: Context) -> list[ProcessTemplate]:
-    await repo.ensure_shipped(ctx.session, now=ctx.clock.now())
-    return await repo.latest_templates(ctx.session)
+    await templates.ensure_shipped(ctx.session, now=ctx.clock.now())
+    return await templates.latest_templates(ctx.session)
 
 
 @router.command("process_start")
 async def start_command(event: Event, ctx: Context) -> Sequence[OutMessage]:
     """`/process_start` lists the templates as buttons; `/process_start KEY [CONTACT]` (CONTACT: admins only)."""
     if not has_role(ctx, Role.OFFICER):
-        return refuse(ctx, "process.start", Role.OFFICER)
-    assert ctx.contact is not None
+        return refuse(ctx, office.START, Role.OFFICER)  # even the list of templates is for those who may start
     args = (event.command[1] if event.command else "").split()
     if not args:
-        templates = await _templates(ctx)
+        listed = await _templates(ctx)
         await ctx.end_state()
         lines = [ctx.t("proc_pick_template")]
-        lines += [f"{i}. {tp.code or tp.key} {tp.title}" for i, tp in enumerate(templates, start=1)]
-        buttons = [Button((tp.code or tp.key)[:20], f"proc:tpl:{tp.key}") for tp in templates[:MAX_LISTED]]
+        lines += [f"{i}. {tp.code or tp.key} {tp.title}" for i, tp in enumerate(listed, start=1)]
+        buttons = [Button((tp.code or tp.key)[:20], f"proc:tpl:{tp.key}") for tp in listed[:MAX_LISTED]]
         return [OutMessage(text="\n".join(lines), buttons=(*buttons, cancel_button(ctx)))]
     if len(args) > 2:
         return [ctx.say("proc_start_usage")]
-    officer = ctx.contact
-    if len(args) == 2:
-        if not has_role(ctx, Role.ADMIN):
-            return refuse(ctx, "process.assign", Role.ADMIN)
-        try:
-            officer = await repo.officer_contact(ctx.session, args[1])
-        except ContactRefError:
-            return [ctx.say("proc_start_usage")]
-        except ProcessError as error:
-            return [say_error(ctx, error)]
-    return await _preview(ctx, args[0].lower(), officer.id, end=None)
+    # Naming a contact assigns the process to them: the office action refuses it to anyone but an admin.
+    return await _preview(ctx, args[0].lower(), args[1] if len(args) == 2 else None, end=None)
 
 
-async def _preview(ctx: Context, key: str, officer_id: int, *, end: date | None) -> list[OutMessage]:
+def officer_ref(ctx: Context, officer_id: int) -> str | None:
+    """The officer a start remembered, as the office action names them: None for the person themselves."""
+    return None if ctx.contact is not None and officer_id == ctx.contact.id else str(officer_id)
+
+
+async def _preview(ctx: Context, key: str, officer: str | None, *, end: date | None) -> list[OutMessage]:
     """The plan a start would make, to confirm: period, every step's due day."""
-    template = await repo.find_template(ctx.session, key)
-    if template is None:
-        await _templates(ctx)  # a fresh database: the shipped templates load on first use
-        template = await repo.find_template(ctx.session, key)
-    if template is None:
-        return [ctx.say("proc_unknown_template", template=key)]
-    officer = await ctx.session.get(Contact, officer_id)
-    if officer is None:
-        return [ctx.say("expired_button")]
     try:
-        plan = await repo.plan_process(ctx.session, template, calendar=calendar_of(ctx), now=ctx.clock.now(), end=end)
+        checked = await office.prepare_start(
+            ctx.session, chat_actor(ctx), key, officer=officer, calendar=calendar_of(ctx), now=ctx.clock.now(), end=end
+        )
+    except Refused as refused:
+        return refusal(ctx, *refused.needs)
+    except ContactRefError:
+        return [ctx.say("proc_start_usage")]
     except ProcessError as error:
         return [say_error(ctx, error)]
+    template, plan = checked.template, checked.plan
     show = await show_for(ctx)
     name = f"{template.code or ''} {template.title}".strip()
     lines = [
-        ctx.t("proc_preview", name=name, officer=contact_name(officer, show)),
+        ctx.t("proc_preview", name=name, officer=contact_name(checked.officer, show)),
         ctx.t(
             "proc_period",
             start=show.day(plan.start),
@@ -370,7 +237,11 @@ async def _preview(ctx: Context, key: str, officer_id: int, *, end: date | None)
         lines.append(ctx.t("proc_plan_line", n=spec["number"], title=spec["title"], due=show.day(day)))
     await ctx.end_state()
     await ctx.set_state(
-        START_FLOW, "confirm", key=key, officer=officer_id, end=plan.end.isoformat() if plan.end else None
+        START_FLOW,
+        "confirm",
+        key=template.key,
+        officer=checked.officer.id,
+        end=plan.end.isoformat() if plan.end else None,
     )
     buttons = (
         ctx.button("btn_confirm", "proc:go"),
@@ -385,36 +256,25 @@ async def _confirm_start(ctx: Context) -> list[OutMessage]:
     if not data.get("key"):
         return [ctx.say("expired_button")]
     await ctx.end_state()
-    template = await repo.find_template(ctx.session, str(data["key"]))
-    officer = await ctx.session.get(Contact, int(data["officer"]))
-    if template is None or officer is None:
-        return [ctx.say("expired_button")]
     try:
-        view = await repo.start_process(
+        started = await office.start_process(
             ctx.session,
-            template=template,
-            officer=officer,
+            chat_actor(ctx),
+            str(data["key"]),
+            officer=officer_ref(ctx, int(data["officer"])),
             calendar=calendar_of(ctx),
             now=ctx.clock.now(),
-            actor=actor(ctx),
             end=date.fromisoformat(data["end"]) if data.get("end") else None,
         )
+    except Refused as refused:
+        return refusal(ctx, *refused.needs)
     except ProcessError as error:
         return [say_error(ctx, error)]
-    audit.record(
-        ctx.session,
-        at=ctx.clock.now(),
-        actor=actor_of(ctx),
-        action="process.start",
-        target=f"process:{view.process.id}",
-        actor_contact_id=ctx.contact.id if ctx.contact else None,
-        detail={"key": template.key, "version": template.version, "officer": officer.id},
-    )
-    show = await show_for(ctx)
-    messages = assignment_messages(view, template, show.with_lang(officer.language or "th"))
+    view, officer = started.view, started.officer
     if ctx.contact is not None and officer.id == ctx.contact.id:
-        return await offering(ctx, [ctx.say("proc_started", id=view.process.id), *messages])
-    ctx.extra.extend((target_of(officer), m) for m in messages)
+        return await offering(ctx, [ctx.say("proc_started", id=view.process.id), *started.officer_messages])
+    ctx.extra.extend((target_of(officer), m) for m in started.officer_messages)
+    show = await show_for(ctx)
     return [ctx.say("proc_started_for", id=view.process.id, officer=contact_name(officer, show))]
 
 
@@ -426,11 +286,11 @@ async def start_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
         await ctx.end_state()
         return [ctx.say("proc_start_left")]
     text = " ".join((event.text or "").split()) if event.kind is EventKind.TEXT else ""
-    today = repo.local_day(ctx.clock.now(), calendar_of(ctx))
+    today = timing.local_day(ctx.clock.now(), calendar_of(ctx))
     end = parse_day(text, today)
     if end is None:
         return [ctx.say("proc_date_bad"), ctx.say("proc_ask_end", cancel_button(ctx))]
-    return await _preview(ctx, str(data["key"]), int(data["officer"]), end=end)
+    return await _preview(ctx, str(data["key"]), officer_ref(ctx, int(data["officer"])), end=end)
 
 
 # --- step buttons -----------------------------------------------------------------------------------
@@ -449,7 +309,7 @@ async def process_button(event: Event, ctx: Context) -> Sequence[OutMessage]:
     if not has_role(ctx, Role.OFFICER):
         return refuse(ctx, "process.step", Role.OFFICER)
     if action == "tpl":
-        return await _preview(ctx, arg, ctx.contact.id, end=None)
+        return await _preview(ctx, arg, None, end=None)
     if action == "go":
         return await _confirm_start(ctx)
     if action == "setend":
@@ -469,16 +329,17 @@ async def _step_action(ctx: Context, action: str, step_id: int, choice: str) -> 
         view, step = await repo.view_of_step(ctx.session, step_id, for_update=True)
     except ProcessError as error:
         return [say_error(ctx, error)]
-    if not may_act(ctx, view):
-        return not_yours(ctx, view)
+    refused = not_yours(ctx, view)
+    if refused is not None:
+        return refused
     try:
         if action == "card":
             return await offering(ctx, [step_card(view, step, await show_for(ctx))])
         if action == "done":
             await ctx.end_state()
             attached = await process_surveys.attach_on_done(ctx, view, step)
-            transition = await repo.mark_done(
-                ctx.session, view, step, calendar=calendar_of(ctx), now=ctx.clock.now(), actor=actor(ctx)
+            transition = await office.mark_done(
+                ctx.session, chat_actor(ctx), view, step, calendar=calendar_of(ctx), now=ctx.clock.now()
             )
             done = ctx.say("proc_done_ok", n=step.number, title=step.title)
             return [*attached, done, *await _after(ctx, view, transition)]
@@ -537,14 +398,12 @@ async def _snooze(ctx: Context, view: repo.ProcessView, step: ProcessStep, choic
         return [ctx.say("proc_ask_date", cancel_button(ctx))]
     if not choice.isdigit() or int(choice) not in SNOOZE_CHOICES:
         return [ctx.say("expired_button")]
-    return await _move(ctx, view, step, repo.snooze_target(step, int(choice), show.calendar, show.now))
+    return await _move(ctx, view, step, timing.snooze_target(step, int(choice), show.calendar, show.now))
 
 
 async def _move(ctx: Context, view: repo.ProcessView, step: ProcessStep, target: date) -> list[OutMessage]:
     now = ctx.clock.now()
-    await repo.change_due(
-        ctx.session, view, step, target, calendar=calendar_of(ctx), now=now, actor=actor(ctx), snooze=True
-    )
+    await office.snooze_step(ctx.session, chat_actor(ctx), view, step, target, calendar=calendar_of(ctx), now=now)
     await ctx.end_state()
     return [ctx.say("proc_snoozed", n=step.number, due=(await show_for(ctx)).due(step))]
 
@@ -568,9 +427,10 @@ async def process_typed(event: Event, ctx: Context) -> Sequence[OutMessage]:
     except ProcessError as error:
         await ctx.end_state()
         return [say_error(ctx, error)]
-    if not may_act(ctx, view):
+    refused = not_yours(ctx, view)
+    if refused is not None:
         await ctx.end_state()
-        return not_yours(ctx, view)
+        return refused
     text = " ".join((event.text or "").split()) if event.kind is EventKind.TEXT else ""
     try:
         if name == "skip_reason":
@@ -592,8 +452,8 @@ async def _typed_reason(ctx: Context, view: repo.ProcessView, step: ProcessStep,
     if not 2 <= len(text) <= repo.REASON_MAX:
         asked = ctx.say("proc_ask_reason", cancel_button(ctx), n=step.number)
         return [ctx.say("proc_reason_bad", max=repo.REASON_MAX), asked]
-    transition = await repo.skip_step(
-        ctx.session, view, step, text, calendar=calendar_of(ctx), now=ctx.clock.now(), actor=actor(ctx)
+    transition = await office.skip_step(
+        ctx.session, chat_actor(ctx), view, step, text, calendar=calendar_of(ctx), now=ctx.clock.now()
     )
     await ctx.end_state()
     return [ctx.say("proc_skipped_ok", n=step.number), *await _after(ctx, view, transition)]
@@ -602,7 +462,7 @@ async def _typed_reason(ctx: Context, view: repo.ProcessView, step: ProcessStep,
 async def _typed_date(ctx: Context, view: repo.ProcessView, step: ProcessStep, text: str) -> list[OutMessage]:
     """A snooze date typed (the 1-day/3-day choices typed as numbers arrive as taps, see asked.typed_button)."""
     show = await show_for(ctx)
-    today = repo.local_day(show.now, show.calendar)
+    today = timing.local_day(show.now, show.calendar)
     wanted = parse_day(text, today)
     if wanted is None:
         return [ctx.say("proc_date_bad"), ctx.say("proc_ask_date", cancel_button(ctx))]
@@ -636,7 +496,7 @@ async def _evidence(
     else:
         return [ctx.say("proc_ask_evidence", cancel_button(ctx), n=step.number)]
     count = await repo.add_evidence(
-        ctx.session, view, step, kind=kind, note=note, reference=reference, now=ctx.clock.now(), actor=actor(ctx)
+        ctx.session, view, step, kind=kind, note=note, reference=reference, now=ctx.clock.now(), actor=chat_actor(ctx)
     )
     buttons: list[Button] = []
     if step.state == StepState.PENDING.value:
