@@ -22,9 +22,13 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# pytest exits 5 when it collected no test: that is a broken suite, not a pass.
+# The suite runs on TEST_WORKERS pytest-xdist workers (default: one per core; `make test TEST_WORKERS=0` runs it in
+# one process). --dist worksteal: an idle worker takes tests queued for a busy one, so one slow test (the scale-out
+# proof takes minutes) does not leave the other core idle at the end. Each worker starts its own PostgreSQL cluster.
+# pytest exits 5 when it collected no test: that is a broken suite, not a pass (xdist keeps that exit code).
+TEST_WORKERS ?= auto
 test: lint
-	@$(PY) -m pytest; rc=$$?; \
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest ran NO tests - failing loudly" >&2; exit 1; fi; \
 	exit $$rc
 

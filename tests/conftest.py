@@ -55,6 +55,31 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+# --- parallel runs (pytest-xdist, `make test`) ------------------------------------------------------------------
+
+# The longest tests (each 20 s to minutes; the scale-out proof alone takes two), queued first when the suite runs on
+# several workers, so that none of them starts last and keeps one worker busy while the others are idle. Only the
+# order changes; a run in one process (a developer's `pytest tests/test_x.py`) keeps the order of the files.
+LONGEST_FIRST = (
+    "tests/test_scaleout.py::test_three_replicas_on_one_postgresql_do_everything_exactly_once",
+    "tests/test_survey_load.py::",
+    "tests/test_delivery.py::test_two_workers_on_one_database_never_send_a_row_twice",
+    "tests/test_fuzz_conversations.py::",
+    "tests/test_faults.py::",
+    "tests/test_wait_beside_serve.py::",
+    "tests/test_sandbox_browser.py::",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    return next((k for k, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the same on every worker, as xdist requires
+        items.sort(key=_rank)  # stable: the rest keep their order
+
+
 # --- PostgreSQL ----------------------------------------------------------------------------------
 
 

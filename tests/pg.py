@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL cluster for the tests: initdb into a temporary folder, a free loopback port, stopped after.
 
+Each pytest process (each pytest-xdist worker too) starts its own cluster: its own folder from `mkdtemp` and its
+own port from the OS, so parallel workers (and other suites running on the machine) never share one.
+
 PostgreSQL refuses to run as root, so as root the server programs run as the `postgres` user that Debian's
 package creates (see docs/MACHINE_NOTES.md of the project).
 """
@@ -57,7 +60,22 @@ class PostgresCluster:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-        self.resume()
+        # `free_port` only asked the OS for a port that was free a moment ago: another process (a parallel test
+        # worker, say) may take it before the server binds it. Then the start fails, and a new port is tried.
+        for attempt in range(3):
+            try:
+                self.resume()
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 2 or "could not bind" not in self._log_text():
+                    raise
+                self.port = free_port()
+
+    def _log_text(self) -> str:
+        try:
+            return self.logfile.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def resume(self) -> None:
         """Start (or start again after `halt`) the server on the same port and data."""
