@@ -150,7 +150,8 @@ def test_send_queues_invitations_and_refuses_mistakes(url: str) -> None:
     assert scalar(url, select(func.count()).select_from(OutboxMessage)) == 2  # one LINE multicast, one Telegram
     mistakes = {
         ("send", "nope", "--audience", "all"): "phuankru: No survey “nope” (see `survey list`).\n",
-        ("send", "test-hand-computed", "--audience", "everyone"): "phuankru: Unknown audience “everyone”",
+        # "everyone" is the audience button's English label, so a word that names nothing is the mistake now.
+        ("send", "test-hand-computed", "--audience", "pupils"): "phuankru: No audience “pupils”",
         ("send", "test-hand-computed", "--audience", "all", "--closes-at", "2001-01-01"): (
             "phuankru: The closing time must be in the future.\n"
         ),

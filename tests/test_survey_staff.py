@@ -55,8 +55,8 @@ async def test_staff_mistakes_get_a_clear_answer_and_change_nothing(db: Database
         staff = TelegramPerson(h, 8400)
         assert await staff.say("/survey send") == [t("sv_send_usage")]
         assert await staff.say("/survey send nope all") == [t("sv_unknown_survey", key="nope")]
-        assert await staff.say("/survey send test-hand-computed everyone") == [
-            t("sv_audience_bad_spec", value="everyone")
+        assert await staff.say("/survey send test-hand-computed นักเรียน") == [
+            t("sv_audience_unknown_word", value="นักเรียน")
         ]
         assert await staff.say("/survey send test-hand-computed all closes=2020-01-01") == [t("sv_closes_in_past")]
         assert await staff.say("/survey send test-hand-computed all closes=soon") == [t("sv_bad_moment", value="soon")]
