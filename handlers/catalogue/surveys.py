@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from handlers.catalogue.broadcast import CATALOGUE as BROADCAST
+
 CATALOGUE: Final[dict[str, dict[str, str]]] = {
     # --- invitation, reminders, group posts ---------------------------------------------------------
     "sv_invitation": {
@@ -297,11 +299,8 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "th": "ไม่รู้จักช่องทาง “{value}” (line หรือ telegram)",
         "en": "Unknown channel “{value}” (line or telegram).",
     },
-    "sv_audience_unknown_word": {
-        "th": "ไม่พบกลุ่มเป้าหมาย “{value}” ค่ะ พิมพ์ได้เช่น ทุกคน, ครู, ผู้บริหาร, บุคลากร, ชื่อหรือรหัสโรงเรียน, ชื่อกลุ่ม หรือแท็ก",
-        "en": "No audience “{value}”: type e.g. everyone, teachers, directors, personnel, a school's name or code, "
-        "a group's name or a tag.",
-    },
+    # The same refusal as an announcement's: one text, read by handlers/office/audience_words.py for both.
+    "sv_audience_unknown_word": BROADCAST["audience_unknown_word"],
     "sv_audience_unknown_school": {"th": "ไม่พบโรงเรียน “{value}”", "en": "No school “{value}”."},
     "sv_audience_unknown_group": {
         "th": "ไม่พบกลุ่ม “{value}” ที่บอตอยู่",
